@@ -1,0 +1,10 @@
+package bridge
+
+// Events the Go side emits to the frontend. frontend/src/lib/api.ts mirrors
+// these names; keep the two lists in step.
+const (
+	// EventNetStatus carries a netstatus.Status whenever online/offline changes.
+	EventNetStatus = "net:status"
+	// EventActivated fires when a second launch brought this window forward.
+	EventActivated = "app:activated"
+)

@@ -1,0 +1,114 @@
+// Package settings keeps the user's preferences in the store under cfg/.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/warta-news/warta/app/store"
+)
+
+// Languages the UI is translated into, in the order the UI lists them.
+var Languages = []string{"id", "en"}
+
+// Themes the user can choose; "system" follows the OS.
+var Themes = []string{"system", "light", "dark"}
+
+// ErrInvalid marks a setting value that is not allowed.
+var ErrInvalid = errors.New("invalid setting")
+
+// Window is the main window's last size and position.
+type Window struct {
+	Width     int  `json:"width"`
+	Height    int  `json:"height"`
+	X         int  `json:"x"`
+	Y         int  `json:"y"`
+	Maximised bool `json:"maximised"`
+}
+
+// Default window size: fits a 1366×768 laptop, the commonest screen among our users.
+const (
+	DefaultWidth  = 1200
+	DefaultHeight = 760
+	MinWidth      = 800
+	MinHeight     = 560
+)
+
+// Settings is every preference. The zero value is not meaningful: use Load.
+type Settings struct {
+	// Language is "id" or "en"; empty means follow the OS.
+	Language string `json:"language"`
+	Theme    string `json:"theme"`
+	Window   Window `json:"window"`
+}
+
+const (
+	keyLanguage = "cfg/language"
+	keyTheme    = "cfg/theme"
+	keyWindow   = "cfg/window"
+)
+
+// Service reads and writes settings.
+type Service struct {
+	st *store.Store
+}
+
+// New returns a settings service on st.
+func New(st *store.Store) *Service { return &Service{st: st} }
+
+// Load returns the stored settings, with defaults for anything unset.
+// A corrupt value is reported, and its default used, so one bad setting
+// never stops the app from starting.
+func (s *Service) Load() (Settings, error) {
+	out := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}}
+	var errs []error
+	get := func(key string, v any) {
+		if err := s.st.GetJSON(key, v); err != nil && !errors.Is(err, store.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	get(keyLanguage, &out.Language)
+	get(keyTheme, &out.Theme)
+	get(keyWindow, &out.Window)
+	if out.Language != "" && !slices.Contains(Languages, out.Language) {
+		out.Language = ""
+	}
+	if !slices.Contains(Themes, out.Theme) {
+		out.Theme = "system"
+	}
+	out.Window = out.Window.clamped()
+	return out, errors.Join(errs...)
+}
+
+// SetLanguage stores the UI language; "" returns to following the OS.
+func (s *Service) SetLanguage(lang string) error {
+	if lang != "" && !slices.Contains(Languages, lang) {
+		return fmt.Errorf("language %q: %w (choose one of %v)", lang, ErrInvalid, Languages)
+	}
+	return s.st.PutJSON(keyLanguage, lang)
+}
+
+// SetTheme stores the colour theme.
+func (s *Service) SetTheme(theme string) error {
+	if !slices.Contains(Themes, theme) {
+		return fmt.Errorf("theme %q: %w (choose one of %v)", theme, ErrInvalid, Themes)
+	}
+	return s.st.PutJSON(keyTheme, theme)
+}
+
+// SetWindow stores the window geometry.
+func (s *Service) SetWindow(w Window) error {
+	return s.st.PutJSON(keyWindow, w.clamped())
+}
+
+// clamped keeps a restored window usable: never smaller than the minimum
+// and never absurdly large (a geometry saved on a bigger external monitor).
+func (w Window) clamped() Window {
+	w.Width = min(max(w.Width, MinWidth), 10000)
+	w.Height = min(max(w.Height, MinHeight), 10000)
+	if w.X < -w.Width/2 || w.Y < 0 || w.X > 20000 || w.Y > 20000 {
+		w.X, w.Y = -1, -1 // let the window manager place it
+	}
+	return w
+}
