@@ -64,7 +64,8 @@ ManifestDPIAware true
 
 !insertmacro MUI_UNPAGE_INSTFILES # Uinstalling page
 
-!insertmacro MUI_LANGUAGE "English" # Set the Language of the installer
+!insertmacro MUI_LANGUAGE "English" # The first language is the fallback.
+!insertmacro MUI_LANGUAGE "Indonesian" # NSIS picks the one matching Windows' display language.
 
 ## The following two statements can be used to sign the installer and the uninstaller. The path to the binaries are provided in %1
 #!uninstfinalize 'signtool --file "%1"'
@@ -101,6 +102,8 @@ Section "uninstall"
     !insertmacro wails.setShellContext
 
     RMDir /r "$AppData\${PRODUCT_EXECUTABLE}" # Remove the WebView2 DataPath
+    # Warta's own data (%AppData%\Warta: articles, photos, settings) is left in
+    # place on purpose: uninstalling must never delete a reporter's work.
 
     RMDir /r $INSTDIR
 
