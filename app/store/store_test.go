@@ -140,3 +140,50 @@ func TestServeStopsWithContext(t *testing.T) {
 		t.Fatal("Serve did not return after cancel")
 	}
 }
+
+// TestOpenAfterCrashLeftEmptyLogs: a kill between Badger creating a
+// memtable or value-log file and sizing it leaves an empty file, which
+// Badger v4.9 refuses to open (dgraph-io/badger#2207). Open must cope and
+// lose nothing.
+func TestOpenAfterCrashLeftEmptyLogs(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.Put("cfg/x", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, name := range []string{"00009.mem", "000009.vlog"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := open(t, dir)
+	if v, err := s2.Get("cfg/x"); err != nil || string(v) != "1" {
+		t.Fatalf("after reopen: %q, %v", v, err)
+	}
+	if err := s2.Put("cfg/y", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
+	s3 := open(t, dir)
+	if v, err := s3.Get("cfg/y"); err != nil || string(v) != "2" {
+		t.Fatalf("write after recovery: %q, %v", v, err)
+	}
+}
+
+// TestEmptyLogsOfARunningStoreAreLeftAlone: the clean-up never touches a
+// store another process (or this one) has open.
+func TestEmptyLogsOfARunningStoreAreLeftAlone(t *testing.T) {
+	dir := t.TempDir()
+	open(t, dir)
+	p := filepath.Join(dir, "00042.mem")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, nil, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v", err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("file of a running store removed: %v", err)
+	}
+}
