@@ -12,7 +12,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # tests, NSIS for the Windows installer.
 APT_PACKAGES=(
   build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.0-dev
-  xvfb xauth x11-utils dbus-x11 imagemagick fonts-noto-core chromium nsis
+  xvfb xauth x11-utils xclip dbus-x11 imagemagick fonts-noto-core chromium nsis
   desktop-file-utils appstream
 )
 

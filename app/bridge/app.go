@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
+	"github.com/warta-news/warta/app/articles"
 	"github.com/warta-news/warta/app/buildinfo"
 	"github.com/warta-news/warta/app/instance"
 	"github.com/warta-news/warta/app/locale"
@@ -43,6 +45,7 @@ type App struct {
 	d        Deps
 	log      *slog.Logger
 	settings *settings.Service
+	articles *Articles
 	osLang   string
 
 	ctx    context.Context // Wails' context, set in startup
@@ -56,8 +59,15 @@ type App struct {
 // New builds the App around its dependencies.
 func New(d Deps) *App {
 	a := &App{d: d, log: d.Log, osLang: locale.Detect()}
+	a.articles = &Articles{app: a}
 	if d.Store != nil {
 		a.settings = settings.New(d.Store)
+		lib, err := articles.New(d.Store, d.Log)
+		if err != nil {
+			a.d.StartupErr = fmt.Errorf("open article library: %w", err)
+		} else {
+			a.articles.lib = lib
+		}
 	}
 	return a
 }
@@ -90,7 +100,7 @@ func Run(a *App) error {
 		OnStartup:        a.startup,
 		OnBeforeClose:    a.beforeClose,
 		OnShutdown:       a.shutdown,
-		Bind:             []any{a},
+		Bind:             []any{a, a.articles},
 		Logger:           wailsLogger{a.log.With("component", "wails")},
 		Linux: &linux.Options{
 			ProgramName:      "warta",
@@ -115,6 +125,13 @@ func (a *App) startup(ctx context.Context) {
 			a.applyTheme(s.Theme)
 		}
 		a.spawn(func() { _ = a.d.Store.Serve(wctx, 10*time.Minute) })
+		if lib := a.articles.lib; lib != nil {
+			a.spawn(func() {
+				if err := lib.Serve(wctx); err != nil {
+					a.log.Error("article upkeep stopped", "err", err)
+				}
+			})
+		}
 	}
 	if a.d.Lock != nil {
 		a.d.Lock.OnActivate(func() {
@@ -141,10 +158,28 @@ func (a *App) spawn(f func()) {
 	go func() { defer a.wg.Done(); f() }()
 }
 
-// beforeClose remembers the window's geometry; it never prevents closing.
+// beforeClose remembers the window's geometry and gives the frontend a
+// moment to write unsaved edits; it never prevents closing.
 func (a *App) beforeClose(ctx context.Context) bool {
 	a.saveWindow()
+	a.flushFrontend(2 * time.Second)
 	return false
+}
+
+// flushFrontend asks the page to save what it has not saved yet (the
+// autosave waits for a pause in typing) and waits for its answer, at most
+// timeout, so that closing the window right after typing loses nothing.
+func (a *App) flushFrontend(timeout time.Duration) {
+	done := make(chan struct{})
+	var once sync.Once
+	cancel := wruntime.EventsOnce(a.ctx, EventFlushed, func(...any) { once.Do(func() { close(done) }) })
+	defer cancel()
+	wruntime.EventsEmit(a.ctx, EventFlush)
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		a.log.Warn("frontend did not confirm saving before close", "waited", timeout)
+	}
 }
 
 func (a *App) saveWindow() {

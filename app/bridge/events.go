@@ -7,4 +7,8 @@ const (
 	EventNetStatus = "net:status"
 	// EventActivated fires when a second launch brought this window forward.
 	EventActivated = "app:activated"
+	// EventFlush asks the frontend to save unsaved edits now (the window is closing).
+	EventFlush = "app:flush"
+	// EventFlushed is the frontend's answer to EventFlush.
+	EventFlushed = "app:flushed"
 )

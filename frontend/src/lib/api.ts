@@ -2,16 +2,84 @@
 // never from ./wailsjs, so the bridge's surface is visible in one file.
 // Event names mirror app/bridge/events.go.
 import * as App from './wailsjs/go/bridge/App'
-import { bridge, netstatus } from './wailsjs/go/models'
-import { EventsOn } from './wailsjs/runtime/runtime'
+import * as Articles from './wailsjs/go/bridge/Articles'
+import { articles, bridge, netstatus } from './wailsjs/go/models'
+import { EventsEmit, EventsOn } from './wailsjs/runtime/runtime'
 import type { Key } from './i18n'
 
 export type Info = bridge.Info
 export type NetStatus = netstatus.Status
+export type ExportFormat = 'whatsapp' | 'html' | 'markdown'
+export type Status = 'draft' | 'ready' | 'sent' | 'published'
+
+// Plain shapes of what Go sends (its JSON tags); the generated classes carry
+// conversion helpers the UI does not need. Times are RFC 3339 strings.
+export interface Article {
+  id: string
+  headline: string
+  subheadline: string
+  dateline: { place: string; agency: string }
+  eventDate: string
+  body: unknown // TipTap/ProseMirror document JSON
+  reporters: string[]
+  editor: string
+  category: string
+  tags: string[]
+  status: Status
+  language: string
+  createdAt: string
+  updatedAt: string
+  version: number
+  wordCount: number
+  readingMinutes: number
+  deletedAt?: string | null
+}
+export interface Summary {
+  id: string
+  headline: string
+  snippet: string
+  status: Status
+  category: string
+  updatedAt: string
+  wordCount: number
+  deletedAt?: string | null
+}
+export interface Query {
+  text: string
+  status: Status | ''
+  category: string
+  trash: boolean
+  limit: number
+}
+export interface RevisionInfo {
+  seq: number
+  at: string
+  wordCount: number
+  headline: string
+  marked: boolean
+}
+export interface Suggestions {
+  reporters: string[]
+  editors: string[]
+  categories: string[]
+  tags: string[]
+  places: string[]
+  agencies: string[]
+}
+export interface ImportResult {
+  added: number
+  updated: number
+  unchanged: number
+}
+
+/** wire converts between the UI's plain shapes and the generated classes. */
+const wire = <T>(v: unknown) => v as T
 
 export const events = {
   netStatus: 'net:status',
   activated: 'app:activated',
+  flush: 'app:flush',
+  flushed: 'app:flushed',
 } as const
 
 /** BackendError is a failed call to Go: what we were doing, and Go's message. */
@@ -50,6 +118,39 @@ export const api = {
   setLanguage: (lang: string) => call('action.setLanguage', () => App.SetLanguage(lang)),
   setTheme: (theme: string) => call('action.setTheme', () => App.SetTheme(theme)),
   openDataFolder: () => call('action.openFolder', () => App.OpenDataFolder()),
+  articles: {
+    create: (template: Partial<Article> = {}) =>
+      call('action.createArticle', () => Articles.Create(wire<articles.Article>(template)).then(wire<Article>)),
+    get: (id: string) => call('action.loadArticle', () => Articles.Get(id).then(wire<Article>)),
+    save: (a: Article, mark: boolean) =>
+      call('action.saveArticle', () => Articles.Save(wire<articles.Article>(a), mark).then(wire<Article>)),
+    delete: (id: string) => call('action.deleteArticle', () => Articles.Delete(id)),
+    restore: (id: string) => call('action.restoreArticle', () => Articles.Restore(id)),
+    emptyTrash: () => call('action.emptyTrash', () => Articles.EmptyTrash()),
+    list: (q: Partial<Query>) =>
+      call('action.listArticles', () => Articles.List(wire<articles.Query>(q)).then(wire<Summary[]>)),
+    revisions: (id: string) => call('action.loadRevisions', () => Articles.Revisions(id).then(wire<RevisionInfo[]>)),
+    revision: (id: string, seq: number) =>
+      call('action.loadRevisions', () => Articles.Revision(id, seq).then(wire<Article>)),
+    restoreRevision: (id: string, seq: number) =>
+      call('action.restoreRevision', () => Articles.RestoreRevision(id, seq).then(wire<Article>)),
+    suggestions: () => call('action.loadSuggestions', () => Articles.Suggestions().then(wire<Suggestions>)),
+    preview: (a: Article) => call('action.preview', () => Articles.Preview(wire<articles.Article>(a))),
+    render: (a: Article, format: ExportFormat) =>
+      call('action.export', () => Articles.Render(wire<articles.Article>(a), format)),
+    copyText: (text: string) => call('action.copy', () => Articles.CopyText(text)),
+    exportFile: (a: Article, format: 'html' | 'markdown') =>
+      call('action.export', () => Articles.ExportArticle(wire<articles.Article>(a), format)),
+    exportLibrary: () => call('action.exportLibrary', () => Articles.ExportLibrary()),
+    importLibrary: () => call('action.importLibrary', () => Articles.ImportLibrary().then(wire<ImportResult>)),
+  },
+}
+
+/** onFlush runs f when Go is about to close the window, then tells Go it is done. */
+export function onFlush(f: () => Promise<void>): () => void {
+  return EventsOn(events.flush, () => {
+    f().finally(() => EventsEmit(events.flushed))
+  })
 }
 
 export function onNetStatus(f: (s: NetStatus) => void): () => void {
