@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { clock, dateline, longDay, parseDay, when } from '../src/lib/format'
+import { clock, dateline, longDay, parseDay, stamp, when } from '../src/lib/format'
 
 describe('format', () => {
   test('long day names in Indonesian and English', () => {
@@ -26,6 +26,12 @@ describe('format', () => {
     expect(when(new Date(2026, 7, 17, 9, 5).toISOString(), 'id', now)).toBe('17 Agu')
     expect(when(new Date(2019, 7, 21).toISOString(), 'en', now)).toBe('21 Aug 2019')
     expect(when('nonsense', 'en', now)).toBe('')
+  })
+
+  test('stamp adds the date before today', () => {
+    const now = new Date(2026, 10, 26, 15, 0)
+    expect(stamp(new Date(2026, 10, 26, 9, 5).toISOString(), 'id', now)).toBe('09.05')
+    expect(stamp(new Date(2026, 7, 17, 9, 5).toISOString(), 'id', now)).toBe('17 Agu 09.05')
   })
 
   test('dateline in house style', () => {

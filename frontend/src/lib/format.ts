@@ -47,3 +47,11 @@ export function dateline(place: string, agency: string): string {
   const parts = [place.trim(), agency.trim()].filter(Boolean)
   return parts.length ? `${parts.join(', ')} –` : ''
 }
+
+/** stamp: the clock today, else the short date and the clock ("17 Agu 09.05"). */
+export function stamp(iso: string, lang: Lang, now = new Date()): string {
+  const at = new Date(iso)
+  if (Number.isNaN(at.getTime())) return ''
+  const c = clock(at, lang)
+  return at.toDateString() === now.toDateString() ? c : `${when(iso, lang, now)} ${c}`
+}
