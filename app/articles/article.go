@@ -176,36 +176,39 @@ func normalise(a *Article) ([]block, error) {
 	return blocks, nil
 }
 
-// content is the part of an article the user edits; two articles with the
-// same content hash need no new revision.
-type content struct {
-	Headline    string          `json:"h"`
-	Subheadline string          `json:"s"`
-	Dateline    Dateline        `json:"d"`
-	EventDate   string          `json:"e"`
-	Body        json.RawMessage `json:"b"`
-	Reporters   []string        `json:"r"`
-	Editor      string          `json:"ed"`
-	Category    string          `json:"c"`
-	Tags        []string        `json:"t"`
-	Status      Status          `json:"st"`
-	Language    string          `json:"l"`
-}
-
-// contentHash identifies the user-editable content of a (its body
-// compacted, as normalise leaves it).
+// contentHash identifies the user-editable content of a: headline,
+// subheadline, dateline, event date, body (compacted, as normalise leaves
+// it), reporters, editor, category, tags, status and language. Two
+// articles with the same hash need no new revision.
 func contentHash(a Article) string {
-	c := content{a.Headline, a.Subheadline, a.Dateline, a.EventDate, a.Body, a.Reporters,
-		a.Editor, a.Category, a.Tags, a.Status, a.Language}
-	if c.Reporters == nil {
-		c.Reporters = []string{}
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
 	}
-	if c.Tags == nil {
-		c.Tags = []string{}
+	str := func(s string) { field([]byte(s)) }
+	list := func(l []string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(l)))
+		h.Write(n[:])
+		for _, s := range l {
+			str(s)
+		}
 	}
-	b, _ := json.Marshal(c) // cannot fail: plain strings and valid raw JSON
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	str(a.Headline)
+	str(a.Subheadline)
+	str(a.Dateline.Place)
+	str(a.Dateline.Agency)
+	str(a.EventDate)
+	field(a.Body)
+	list(a.Reporters)
+	str(a.Editor)
+	str(a.Category)
+	list(a.Tags)
+	str(string(a.Status))
+	str(a.Language)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // setContent copies the user-editable fields of src into dst.

@@ -187,16 +187,46 @@ func lowerInline(nodes []node, in span) []span {
 		case "hardBreak":
 			out = append(out, span{br: true})
 		default:
-			// A block (or unknown) node where inline content belongs: keep
-			// its text, separated from what surrounds it.
+			// Another node where inline content belongs: keep its text. A
+			// block (a paragraph pasted into a paragraph, a table) is set
+			// apart by spaces so that words do not run together.
 			inner := lowerInline(n.Content, in)
-			if n.Type != "text" && len(n.Content) > 0 && len(out) > 0 && hasText(inner) {
-				out = append(out, span{text: " "})
+			if !hasText(inner) {
+				continue
+			}
+			if isBlock(n) {
+				inner = append([]span{{text: " "}}, append(inner, span{text: " "})...)
 			}
 			out = append(out, inner...)
 		}
 	}
-	return mergeSpans(out)
+	return trimSpans(mergeSpans(out))
+}
+
+// isBlock reports whether n is a block node: a known block type, or one
+// whose content is not inline.
+func isBlock(n *node) bool {
+	switch n.Type {
+	case "paragraph", "heading", "blockquote", "bulletList", "orderedList", "listItem", "figure", "doc":
+		return true
+	}
+	for i := range n.Content {
+		if t := n.Content[i].Type; t != "text" && t != "hardBreak" {
+			return true
+		}
+	}
+	return false
+}
+
+// trimSpans drops the separator spaces isBlock added at the edges.
+func trimSpans(s []span) []span {
+	if len(s) > 0 && s[0].text == " " && !s[0].bold && !s[0].italic && s[0].href == "" {
+		s = s[1:]
+	}
+	if k := len(s) - 1; k >= 0 && s[k].text == " " && !s[k].bold && !s[k].italic && s[k].href == "" {
+		s = s[:k]
+	}
+	return s
 }
 
 // mergeSpans joins neighbours with the same marks, so renderers with

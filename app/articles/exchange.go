@@ -409,7 +409,7 @@ func (im *importer) finish() error {
 		current := file
 		switch {
 		case g.local == nil:
-			if err := writeArticle(tx, nil, &file, g.file.blocks); err != nil {
+			if _, err := writeArticle(tx, nil, &file, g.file.blocks); err != nil {
 				return err
 			}
 			im.res.Added++
@@ -435,7 +435,7 @@ func (im *importer) finish() error {
 				if file.CreatedAt.Before(n.CreatedAt) {
 					n.CreatedAt = file.CreatedAt
 				}
-				if err := writeArticle(tx, &local, &n, g.file.blocks); err != nil {
+				if _, err := writeArticle(tx, &local, &n, g.file.blocks); err != nil {
 					return err
 				}
 				current = n

@@ -108,13 +108,14 @@ var (
 // writeArticle moves an article from its stored state old (nil: new) to a
 // (nil: hard delete), updating every derived key in the same transaction:
 // summary, list order, search index and suggestion counters. Revisions
-// are the caller's business.
-func writeArticle(tx *store.Txn, old, a *Article, blocks []block) error {
+// are the caller's business. It returns the article's JSON as stored (nil
+// for a delete), which is also what a revision snapshot holds.
+func writeArticle(tx *store.Txn, old, a *Article, blocks []block) ([]byte, error) {
 	prev := map[string]bool{}
 	if old != nil {
 		b, err := tx.Get(kTokens(old.ID))
 		if err != nil && !isNotFound(err) {
-			return err
+			return nil, err
 		}
 		prev = oldKeys(old, strings.Fields(string(b)))
 	}
@@ -122,13 +123,13 @@ func writeArticle(tx *store.Txn, old, a *Article, blocks []block) error {
 	if a != nil {
 		var err error
 		if next, _, err = records(a, blocks); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for k := range prev {
 		if _, keep := next[k]; !keep {
 			if err := tx.Delete(k); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -138,10 +139,13 @@ func writeArticle(tx *store.Txn, old, a *Article, blocks []block) error {
 			continue
 		}
 		if err := tx.Set(k, v); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return updateCounters(tx, suggestionValues(old), suggestionValues(a))
+	if a == nil {
+		return nil, updateCounters(tx, suggestionValues(old), nil)
+	}
+	return next[kArticle(a.ID)], updateCounters(tx, suggestionValues(old), suggestionValues(a))
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -89,10 +89,11 @@ func (l *Library) Create(a Article) (Article, error) {
 	a.ID = newID(now)
 	a.CreatedAt, a.UpdatedAt, a.Version, a.DeletedAt = now, now, 1, nil
 	err = l.st.Update(func(tx *store.Txn) error {
-		if err := writeArticle(tx, nil, &a, blocks); err != nil {
+		snap, err := writeArticle(tx, nil, &a, blocks)
+		if err != nil {
 			return err
 		}
-		return addRevision(tx, a, 1, now, false, "")
+		return addRevision(tx, a, snap, 1, now, false, "")
 	})
 	if err != nil {
 		return Article{}, fmt.Errorf("create article: %w", err)
@@ -151,10 +152,6 @@ func (l *Library) Save(a Article, mark bool) (Article, error) {
 		if err != nil {
 			return err
 		}
-		metas, err := revMetas(tx, a.ID)
-		if err != nil {
-			return err
-		}
 		now := l.clock()
 		if a.Version != old.Version && hash != contentHash(old) {
 			conflict = fmt.Errorf("article %s is at version %d, the editor had %d: %w", a.ID, old.Version, a.Version, ErrConflict)
@@ -162,7 +159,15 @@ func (l *Library) Save(a Article, mark bool) (Article, error) {
 			theirs := old
 			setContent(&theirs, a)
 			theirs.WordCount, theirs.ReadingMinutes, theirs.UpdatedAt = a.WordCount, a.ReadingMinutes, now
+			metas, err := revMetas(tx, a.ID)
+			if err != nil {
+				return err
+			}
 			return keepConflict(tx, old.ID, theirs, hash, metas, now)
+		}
+		st, err := revStats(tx, a.ID)
+		if err != nil {
+			return err
 		}
 		// A stale editor whose text equals the stored text loses nothing:
 		// it gets the stored article and goes on from its version.
@@ -171,20 +176,22 @@ func (l *Library) Save(a Article, mark bool) (Article, error) {
 			if !mark {
 				return nil
 			}
-			if n := newest(metas); n != nil && n.Marked && n.Hash == hash {
+			var last revMeta
+			if err := tx.GetJSON(kRevMeta(a.ID, st.last), &last); err == nil && last.Marked && last.Hash == hash {
 				return nil // Ctrl+S again: already marked
 			}
-			return l.record(tx, old, metas, now, true, "")
+			return l.record(tx, old, nil, st, now, true, "")
 		}
 		n := old
 		setContent(&n, a)
 		n.WordCount, n.ReadingMinutes = a.WordCount, a.ReadingMinutes
 		n.Version, n.UpdatedAt = old.Version+1, now
-		if err := writeArticle(tx, &old, &n, blocks); err != nil {
+		snap, err := writeArticle(tx, &old, &n, blocks)
+		if err != nil {
 			return err
 		}
 		out = n
-		return l.record(tx, n, metas, now, mark, "")
+		return l.record(tx, n, snap, st, now, mark, "")
 	})
 	if err != nil {
 		return Article{}, fmt.Errorf("save article %s: %w", a.ID, err)
@@ -196,16 +203,21 @@ func (l *Library) Save(a Article, mark bool) (Article, error) {
 	return out, nil
 }
 
-// record adds a revision of a and thins the article's revisions.
-func (l *Library) record(tx *store.Txn, a Article, metas []revMeta, at time.Time, marked bool, origin string) error {
-	seq := int64(1)
-	for _, m := range metas {
-		seq = max(seq, m.Seq+1)
-	}
-	if err := addRevision(tx, a, seq, at, marked, origin); err != nil {
+// record adds a revision of a (whose JSON is snap, if the caller has it)
+// and, every thinEvery revisions or when the cap is reached, thins the
+// article's revisions.
+func (l *Library) record(tx *store.Txn, a Article, snap []byte, st revStat, at time.Time, marked bool, origin string) error {
+	seq := st.last + 1
+	if err := addRevision(tx, a, snap, seq, at, marked, origin); err != nil {
 		return err
 	}
-	metas = append(metas, revMeta{Seq: seq, At: at, Marked: marked, Origin: origin, Hash: contentHash(a)})
+	if seq%thinEvery != 0 && st.count+1 <= maxRevisions {
+		return nil
+	}
+	metas, err := revMetas(tx, a.ID)
+	if err != nil {
+		return err
+	}
 	return dropRevisions(tx, a.ID, thinPlan(metas, at, contentHash(a)))
 }
 
@@ -245,7 +257,8 @@ func (l *Library) setTrash(id string, trash bool) error {
 			now := l.clock()
 			n.DeletedAt = &now
 		}
-		return writeArticle(tx, &old, &n, blocks)
+		_, err = writeArticle(tx, &old, &n, blocks)
+		return err
 	})
 	if err != nil {
 		verb := "restore"
@@ -308,7 +321,7 @@ func (l *Library) purge(id string) (bool, error) {
 		if err != nil || old.DeletedAt == nil {
 			return err // restored meanwhile: keep it
 		}
-		if err := writeArticle(tx, &old, nil, nil); err != nil {
+		if _, err := writeArticle(tx, &old, nil, nil); err != nil {
 			return err
 		}
 		metas, err := revMetas(tx, id)

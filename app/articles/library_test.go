@@ -2,6 +2,7 @@ package articles
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -457,6 +458,12 @@ func TestThinningOnSaveAndInServe(t *testing.T) {
 		a = must[Article](t)(l.Save(a, i == 10))
 	}
 	revs := must[[]RevisionInfo](t)(l.Revisions(a.ID))
+	if len(revs) >= 145 {
+		t.Fatalf("saves did not thin: %d revisions", len(revs))
+	}
+	// Saves thin every thinEvery revisions; the hourly pass finishes it.
+	must[int](t)(l.thinAll(context.Background()))
+	revs = must[[]RevisionInfo](t)(l.Revisions(a.ID))
 	now := c.now()
 	perHour := map[int64]int{}
 	markedKept := false

@@ -55,18 +55,49 @@ const (
 	hourlyUntil  = 7 * 24 * time.Hour
 	dailyUntil   = 90 * 24 * time.Hour
 	maxRevisions = 1000
+	// thinEvery: a save thins its article's revisions when its revision
+	// number is a multiple of this (or the cap is reached), so that an
+	// autosave does not read every revision's metadata each time. Serve
+	// thins everything hourly.
+	thinEvery = 16
 )
 
-func addRevision(tx *store.Txn, a Article, seq int64, at time.Time, marked bool, origin string) error {
-	snap, err := json.Marshal(a)
-	if err != nil {
-		return err
+// addRevision stores revision seq of a; snap is a's JSON if the caller
+// has it already (nil: marshal it here).
+func addRevision(tx *store.Txn, a Article, snap []byte, seq int64, at time.Time, marked bool, origin string) error {
+	if snap == nil {
+		var err error
+		if snap, err = json.Marshal(a); err != nil {
+			return err
+		}
 	}
 	if err := tx.Set(kRev(a.ID, seq), snap); err != nil {
 		return err
 	}
 	return tx.SetJSON(kRevMeta(a.ID, seq), revMeta{Seq: seq, At: at, WordCount: a.WordCount,
 		Headline: a.Headline, Marked: marked, Origin: origin, Hash: contentHash(a)})
+}
+
+// revStat is what a save needs to know of an article's revisions.
+type revStat struct {
+	count int
+	last  int64 // highest seq, 0 if none
+}
+
+// revStats counts id's revisions from their keys alone.
+func revStats(tx *store.Txn, id string) (revStat, error) {
+	var st revStat
+	prefix := pRevMeta + id + "/"
+	err := tx.IterateKeys(prefix, func(k string) error {
+		st.count++
+		var seq int64
+		if _, err := fmt.Sscanf(k[len(prefix):], "%x", &seq); err != nil {
+			return fmt.Errorf("revision key %s: %w", k, err)
+		}
+		st.last = max(st.last, seq)
+		return nil
+	})
+	return st, err
 }
 
 // revMetas returns the metadata of id's revisions in seq order.
@@ -101,15 +132,6 @@ func byTime(a, b revMeta) int {
 		return c
 	}
 	return int(a.Seq - b.Seq)
-}
-
-// newest is the most recent revision, or nil.
-func newest(metas []revMeta) *revMeta {
-	if len(metas) == 0 {
-		return nil
-	}
-	n := slices.MaxFunc(metas, byTime)
-	return &n
 }
 
 // thinPlan returns the seqs of the revisions to drop at time now; current
@@ -215,7 +237,7 @@ func keepConflict(tx *store.Txn, id string, a Article, hash string, metas []revM
 	for _, m := range metas {
 		seq = max(seq, m.Seq+1)
 	}
-	return addRevision(tx, a, seq, at, false, originConflict)
+	return addRevision(tx, a, nil, seq, at, false, originConflict)
 }
 
 // Revisions lists the article's revisions, newest first.
@@ -302,15 +324,16 @@ func (l *Library) RestoreRevision(id string, seq int64) (Article, error) {
 		}
 		now := l.clock()
 		n.Version, n.UpdatedAt = old.Version+1, now
-		if err := writeArticle(tx, &old, &n, blocks); err != nil {
+		js, err := writeArticle(tx, &old, &n, blocks)
+		if err != nil {
 			return err
 		}
-		metas, err := revMetas(tx, id)
+		st, err := revStats(tx, id)
 		if err != nil {
 			return err
 		}
 		out = n
-		return l.record(tx, n, metas, now, false, originRestore)
+		return l.record(tx, n, js, st, now, false, originRestore)
 	})
 	if err != nil {
 		return Article{}, fmt.Errorf("restore revision %d of %s: %w", seq, id, err)

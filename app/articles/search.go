@@ -32,7 +32,7 @@ func fold(s string) string {
 func tokenize(texts ...string) []string {
 	seen := map[string]struct{}{}
 	for _, t := range texts {
-		for _, tok := range words(fold(t)) {
+		for _, tok := range words(t) {
 			if len(seen) >= maxTokensPerDoc {
 				break
 			}
@@ -47,31 +47,46 @@ func tokenize(texts ...string) []string {
 	return out
 }
 
-// words splits folded text into tokens, in order, with repeats.
+// words splits text into folded tokens, in order, with repeats. Words are
+// runs of letters and digits (combining marks stay with their letter, to
+// be removed by folding).
 func words(s string) []string {
 	var out []string
 	start := -1
 	for i, r := range s {
-		ok := unicode.IsLetter(r) || unicode.IsDigit(r)
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || (start >= 0 && unicode.Is(unicode.Mn, r))
 		switch {
 		case ok && start < 0:
 			start = i
 		case !ok && start >= 0:
-			out = append(out, clip(s[start:i]))
+			out = append(out, foldWord(s[start:i]))
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, clip(s[start:]))
+		out = append(out, foldWord(s[start:]))
 	}
 	return out
 }
 
-func clip(tok string) string {
-	if utf8.RuneCountInString(tok) <= maxTokenRunes {
-		return tok
+// foldWord folds one word and clips it to maxTokenRunes. Plain ASCII, most
+// of an Indonesian text, only needs lower-casing.
+func foldWord(w string) string {
+	ascii := true
+	for i := range len(w) {
+		if w[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
 	}
-	return string([]rune(tok)[:maxTokenRunes])
+	if ascii {
+		w = strings.ToLower(w)
+		if len(w) > maxTokenRunes {
+			w = w[:maxTokenRunes]
+		}
+		return w
+	}
+	return clip(fold(w))
 }
 
 // queryTokens returns the words of a search query, deduplicated, longest
@@ -93,4 +108,11 @@ func hasPrefixToken(sorted []string, prefix string) bool {
 // subheadline, body text and figure captions.
 func searchTexts(a *Article, blocks []block) []string {
 	return textBlocks(blocks, true, []string{a.Headline, a.Subheadline})
+}
+
+func clip(tok string) string {
+	if utf8.RuneCountInString(tok) <= maxTokenRunes {
+		return tok
+	}
+	return string([]rune(tok)[:maxTokenRunes])
 }

@@ -6,9 +6,29 @@
 // Every key starts with a short namespace and a slash. This table is the
 // whole layout; a package that adds keys adds its row here.
 //
-//	cfg/<name>       JSON  a user setting (package settings), e.g. cfg/language
-//	meta/schema      JSON  the store's schema version (an integer)
+//	cfg/<name>              JSON   a user setting (package settings), e.g. cfg/language
+//	meta/schema             JSON   the store's schema version (an integer)
+//	meta/articles           JSON   the articles layout version (an integer; package articles)
+//	art/<id>                JSON   an article as it is now (articles.Article, body included)
+//	sum/<id>                JSON   its list entry (articles.Summary)
+//	ls/<L|T>/<t>/<id>       empty  list order: L live, T trash; <t> is 16 hex digits of
+//	                               2^64-1 minus UpdatedAt in Unix ns, so key order is newest first
+//	rev/<id>/<seq>          JSON   revision <seq> (16 hex digits) of the article: a full snapshot
+//	rvm/<id>/<seq>          JSON   that revision's metadata: time, word count, headline, marked,
+//	                               origin, content hash (read without the snapshot)
+//	ix/<token>/<id>         empty  search index: the article contains <token> (folded: no
+//	                               accents, lower case, letters and digits only, ≤ 40 runes)
+//	tk/<id>                 text   the tokens the article is indexed under, space separated,
+//	                               so that a save can remove the ones it no longer has
+//	sg/<kind>/<value>       JSON   how many articles use <value> (an integer) as one of the
+//	                               reporters, editors, categories, tags, places, agencies
 //
-// Writes are synchronous (SyncWrites): when Put returns, the value is on disk
-// and survives the process being killed or the machine losing power.
+// <id> is an article id: 26 characters of Crockford base32, lower case
+// (time-sortable, like a ULID). An article's art, sum, ls, ix, tk and sg
+// keys, and its newest revision, are always written in one transaction.
+//
+// Writes are synchronous (SyncWrites): when Put or Update returns, the
+// value is on disk and survives the process being killed or the machine
+// losing power. Update and View (txn.go) run several reads and writes as
+// one transaction; Batch is for bulk loads that need not be atomic.
 package store
