@@ -27,6 +27,8 @@ type Info struct {
 	Theme           string           `json:"theme"`
 	Themes          []string         `json:"themes"`
 	Net             netstatus.Status `json:"net"`
+	// LastArticle is the article to reopen ("" for none).
+	LastArticle string `json:"lastArticle"`
 	// StartupError is set when the local store could not be opened; the UI
 	// shows it instead of the work screens.
 	StartupError string `json:"startupError"`
@@ -73,6 +75,7 @@ func (a *App) info() (Info, error) {
 		i.Language = s.Language
 	}
 	i.Theme = s.Theme
+	i.LastArticle = s.LastArticle
 	return i, nil
 }
 
@@ -101,6 +104,16 @@ func (a *App) SetTheme(theme string) (Info, error) {
 		}
 		a.applyTheme(theme)
 		return a.info()
+	})
+}
+
+// SetLastArticle remembers which article is open, to reopen it next time.
+func (a *App) SetLastArticle(id string) error {
+	return guardErr(a.log, "SetLastArticle", func() error {
+		if a.settings == nil {
+			return errNoStore
+		}
+		return a.settings.SetLastArticle(id)
 	})
 }
 

@@ -41,12 +41,15 @@ type Settings struct {
 	Language string `json:"language"`
 	Theme    string `json:"theme"`
 	Window   Window `json:"window"`
+	// LastArticle is the article open when Warta last closed; it opens again.
+	LastArticle string `json:"lastArticle"`
 }
 
 const (
 	keyLanguage = "cfg/language"
 	keyTheme    = "cfg/theme"
 	keyWindow   = "cfg/window"
+	keyLast     = "cfg/lastArticle"
 )
 
 // Service reads and writes settings.
@@ -71,6 +74,7 @@ func (s *Service) Load() (Settings, error) {
 	get(keyLanguage, &out.Language)
 	get(keyTheme, &out.Theme)
 	get(keyWindow, &out.Window)
+	get(keyLast, &out.LastArticle)
 	if out.Language != "" && !slices.Contains(Languages, out.Language) {
 		out.Language = ""
 	}
@@ -95,6 +99,11 @@ func (s *Service) SetTheme(theme string) error {
 		return fmt.Errorf("theme %q: %w (choose one of %v)", theme, ErrInvalid, Themes)
 	}
 	return s.st.PutJSON(keyTheme, theme)
+}
+
+// SetLastArticle remembers the open article ("" when none is open).
+func (s *Service) SetLastArticle(id string) error {
+	return s.st.PutJSON(keyLast, id)
 }
 
 // SetWindow stores the window geometry.

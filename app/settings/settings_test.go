@@ -38,6 +38,9 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err := s.SetTheme("dark"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetLastArticle("01JABC"); err != nil {
+		t.Fatal(err)
+	}
 	w := Window{Width: 1000, Height: 700, X: 40, Y: 30, Maximised: true}
 	if err := s.SetWindow(w); err != nil {
 		t.Fatal(err)
@@ -53,7 +56,7 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Language != "en" || got.Theme != "dark" || got.Window != w {
+	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" {
 		t.Fatalf("after reopen: %+v", got)
 	}
 }

@@ -111,6 +111,8 @@ describe('articles', () => {
     a = await startApp({ display: x.display, dataDir })
     cleanups.push(() => a.stop())
     ;({ page } = await openShell(chrome.browser, a.url))
+    // The article that was open reopens by itself.
+    await page.waitForFunction((h) => document.querySelector('[data-testid=headline]')?.value === h, art.headline)
     await page.keyboard.press('Control+f')
     await page.keyboard.insertText('GAPT') // a prefix, in the wrong case
     await page.waitForFunction(() => document.querySelectorAll('[data-article-id]').length === 1)

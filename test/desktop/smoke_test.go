@@ -5,6 +5,7 @@ package desktop
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warta-news/warta/app/articles"
 	"github.com/warta-news/warta/app/settings"
 	"github.com/warta-news/warta/app/store"
 )
@@ -164,6 +166,24 @@ func waitPainted(t *testing.T, display string, a *app, since time.Time) (time.Du
 	return 0, nil
 }
 
+// settled waits (at most 10 s) until the screen stops changing — the page
+// has loaded its data — and returns the last screenshot.
+func settled(t *testing.T, display string, last image.Image) image.Image {
+	t.Helper()
+	same := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && same < 3; {
+		time.Sleep(300 * time.Millisecond)
+		img := screenshot(t, display)
+		if bytes.Equal(img.(*image.RGBA).Pix, last.(*image.RGBA).Pix) {
+			same++
+		} else {
+			same = 0
+		}
+		last = img
+	}
+	return last
+}
+
 // pssMiB sums the proportional set size (resident memory with shared pages
 // divided among their users, so shared libraries are not counted twice) of
 // pid and all its descendants: the Go process and WebKit's web and network
@@ -239,12 +259,15 @@ func TestPaintsAndQuitsCleanly(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dataDir := t.TempDir()
+			if sig == syscall.SIGTERM {
+				seedArticle(t, dataDir) // so the screenshot shows the editor at work
+			}
 			t0 := time.Now()
 			a := start(t, display, dataDir)
 			took, img := waitPainted(t, display, a, t0)
 			t.Logf("FIGURE cold start to painted window: %d ms", took.Milliseconds())
 			if sig == syscall.SIGTERM {
-				saveScreenshot(t, img, "screenshot.png")
+				saveScreenshot(t, settled(t, display, img), "screenshot.png")
 				time.Sleep(3 * time.Second) // settle, then measure idle memory
 				total, parts := pssMiB(a.cmd.Process.Pid)
 				t.Logf("FIGURE idle memory (PSS): %.0f MiB in all; by process (MiB) %v", total, parts)
@@ -271,6 +294,52 @@ func TestPaintsAndQuitsCleanly(t *testing.T) {
 				t.Errorf("window geometry not saved on quit: %+v", s.Window)
 			}
 		})
+	}
+}
+
+// seedArticle stores the fixture article and marks it as the open one.
+func seedArticle(t *testing.T, dataDir string) {
+	t.Helper()
+	text, err := os.ReadFile("../../app/articles/testdata/humas-kemensos-rakornas-2019.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(text), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	var blocks []map[string]any
+	var reporters []string
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, "Pewarta") {
+			reporters = strings.Split(strings.TrimSpace(strings.SplitN(l, ":", 2)[1]), "/")
+			break
+		}
+		typ := "paragraph"
+		if strings.Contains(l, "(Foto") {
+			typ = "figure"
+		}
+		blocks = append(blocks, map[string]any{"type": typ, "content": []any{map[string]any{"type": "text", "text": l}}})
+	}
+	body, _ := json.Marshal(map[string]any{"type": "doc", "content": blocks})
+	st, err := store.Open(filepath.Join(dataDir, "db"), nil, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lib, err := articles.New(st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := lib.Create(articles.Article{Headline: lines[0], Body: body, EventDate: "2019-08-21", Category: "Kehumasan",
+		Dateline: articles.Dateline{Place: "Jakarta", Agency: "Humas"}, Reporters: reporters, Tags: []string{"rakornas", "humas"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := settings.New(st).SetLastArticle(a.ID); err != nil {
+		t.Fatal(err)
 	}
 }
 

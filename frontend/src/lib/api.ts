@@ -118,6 +118,7 @@ export const api = {
   setLanguage: (lang: string) => call('action.setLanguage', () => App.SetLanguage(lang)),
   setTheme: (theme: string) => call('action.setTheme', () => App.SetTheme(theme)),
   openDataFolder: () => call('action.openFolder', () => App.OpenDataFolder()),
+  setLastArticle: (id: string) => call('action.loadArticle', () => App.SetLastArticle(id)),
   articles: {
     create: (template: Partial<Article> = {}) =>
       call('action.createArticle', () => Articles.Create(wire<articles.Article>(template)).then(wire<Article>)),
