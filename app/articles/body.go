@@ -308,7 +308,6 @@ func safeHref(href string) string {
 }
 
 var (
-	dataImage    = regexp.MustCompile(`^data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$`)
 	relativePath = regexp.MustCompile(`^[A-Za-z0-9_.\-][A-Za-z0-9_.\-/%]*$`)
 	photoRef     = regexp.MustCompile(`^warta-photo:[A-Za-z0-9_.\-/%]+$`)
 )
@@ -320,12 +319,36 @@ var (
 func safeImageSrc(src string) string {
 	src = strings.TrimSpace(src)
 	switch {
-	case dataImage.MatchString(src), photoRef.MatchString(src):
+	case isDataImage(src), photoRef.MatchString(src):
 		return src
 	case relativePath.MatchString(src) && !strings.Contains(src, "..") && !strings.HasPrefix(src, "/"):
 		return src
 	}
 	return ""
+}
+
+// isDataImage reports whether s is data:image/(png|jpeg|webp);base64,
+// followed by base64 and nothing else. (A loop, not a regexp: photos
+// pasted inline run to megabytes.)
+func isDataImage(s string) bool {
+	var data string
+	for _, p := range []string{"data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			data = rest
+			break
+		}
+	}
+	body := strings.TrimRight(data, "=")
+	if body == "" || len(data)-len(body) > 2 {
+		return false
+	}
+	for i := range len(body) {
+		c := body[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // textBlocks returns the text of each block, for word counts, snippets

@@ -121,6 +121,7 @@ func TestCrashDuringAutosave(t *testing.T) {
 	kills, startupKills, acked, highest, parentChecks := 0, 0, 0, 0, 0
 	var startups []time.Duration // "go" → library open in the child
 	lastStartup := time.Duration(0)
+	var childCPU time.Duration
 
 	parentCheck := func() {
 		t.Helper()
@@ -273,6 +274,9 @@ func TestCrashDuringAutosave(t *testing.T) {
 		}
 		cmd.Process.Kill() // SIGKILL on Unix
 		cmd.Wait()
+		if ps := cmd.ProcessState; ps != nil {
+			childCPU += ps.UserTime() + ps.SystemTime()
+		}
 		for line := range lines { // what it said before it died
 			handle(line)
 		}
@@ -288,8 +292,8 @@ func TestCrashDuringAutosave(t *testing.T) {
 	if len(startups) > 0 {
 		median = startups[len(startups)/2]
 	}
-	t.Logf("FIGURE crash test: %d kills (%d during start-up), %d acknowledged saves, last save %d, %d full checks, %s total, child open median %s",
-		kills, startupKills, acked, highest, parentChecks, elapsed.Round(time.Millisecond), median.Round(time.Millisecond))
+	t.Logf("FIGURE crash test: %d kills (%d during start-up), %d acknowledged saves, last save %d, %d full checks, %s total, child open median %s, children's CPU %s",
+		kills, startupKills, acked, highest, parentChecks, elapsed.Round(time.Millisecond), median.Round(time.Millisecond), childCPU.Round(time.Millisecond))
 	if kills < wantKills {
 		t.Fatalf("only %d kills in %s, want %d", kills, elapsed.Round(time.Second), wantKills)
 	}

@@ -670,3 +670,46 @@ func TestIDs(t *testing.T) {
 		t.Fatal("ids repeat")
 	}
 }
+
+// TestBigArticles saves bodies near the limits: a photo pasted inline (a
+// multi-megabyte data URI) and a body of 20,000 distinct words. One save
+// must still fit one transaction, and export/import must carry them.
+func TestBigArticles(t *testing.T) {
+	l, c := newLib(t)
+	photo := "data:image/jpeg;base64," + strings.Repeat("QUJD", 300_000) // 1.2 MB: goes to the value log
+	var words []string
+	for i := range 20000 {
+		words = append(words, fmt.Sprintf("kata%05d", i))
+	}
+	for name, body := range map[string]json.RawMessage{
+		"photo": mustJSON(node{Type: "doc", Content: []node{
+			{Type: "figure", Attrs: map[string]any{"src": photo}, Content: []node{tt("Foto besar")}}, para(tt("teks"))}}),
+		"words":      doc(strings.Join(words, " ")),
+		"under 1 MB": doc(strings.Repeat("panjang ", 110_000)), // stored inline, not in the value log
+	} {
+		a, err := l.Create(Article{Headline: name, Body: body})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := range 2 {
+			c.add(time.Minute)
+			a.Headline = fmt.Sprintf("%s %d", name, i)
+			if a, err = l.Save(a, i == 1); err != nil {
+				t.Fatalf("%s: save %d: %v", name, i, err)
+			}
+		}
+	}
+	if h := headlines(must[[]Summary](t)(l.List(Query{Text: "kata15000"}))); h != "words 1" {
+		t.Fatalf("search in a 20,000-word article: %q", h)
+	}
+	html, err := HTML(must[Article](t)(l.Get(must[[]Summary](t)(l.List(Query{Text: "foto besar"}))[0].ID)).Body)
+	if err != nil || !strings.Contains(html, photo) {
+		t.Fatalf("the inline photo did not render (%d bytes, %v)", len(html), err)
+	}
+	dst, _ := newLib(t)
+	res := must[ImportResult](t)(dst.Import(bytes.NewReader(export(t, l))))
+	if res.Added != 3 {
+		t.Fatalf("import: %+v", res)
+	}
+	checkConsistent(t, dst.st)
+}

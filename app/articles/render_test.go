@@ -355,3 +355,19 @@ func TestFoldAndTokens(t *testing.T) {
 		t.Fatalf("query tokens %v", q)
 	}
 }
+
+func TestImageSources(t *testing.T) {
+	for src, ok := range map[string]bool{
+		"data:image/png;base64,iVBORw0KGgo=": true, "data:image/jpeg;base64,QUJD": true, "data:image/webp;base64,QUJDRA==": true,
+		"data:image/png;base64,": false, "data:image/png;base64,QUJD===": false, "data:image/png;base64,QU JD": false,
+		"data:image/gif;base64,QUJD": false, "data:image/svg+xml;base64,QUJD": false, "DATA:image/png;base64,QUJD": false,
+		"warta-photo:2019/rakornas-1.jpg": true, "warta-photo:": false, "warta-photo:a b": false,
+		"photos/gong.jpg": true, "gong.jpg": true, "./gong.jpg": true, "../gong.jpg": false, "/etc/passwd": false,
+		"http://x.id/a.jpg": false, "https://x.id/a.jpg": false, "//x.id/a.jpg": false, "javascript:alert(1)": false,
+		`a.jpg" onerror="x`: false, "": false,
+	} {
+		if got := safeImageSrc(src) != ""; got != ok {
+			t.Errorf("safeImageSrc(%q) allowed = %v, want %v", src, got, ok)
+		}
+	}
+}
