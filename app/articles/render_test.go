@@ -371,3 +371,16 @@ func TestImageSources(t *testing.T) {
 		}
 	}
 }
+
+func TestLinkTargets(t *testing.T) {
+	for href, ok := range map[string]bool{
+		"https://kemensos.go.id/berita?id=1": true, "http://x.id": true, "HTTPS://X.ID/": true, "mailto:humas@kemensos.go.id": true,
+		"javascript:alert(1)": false, "JavaScript:alert(1)": false, "java\tscript:alert(1)": false, " javascript:x": false,
+		"data:text/html,<script>": false, "vbscript:x": false, "file:///etc/passwd": false, "//evil.example": false,
+		"https:": false, "https:///x": false, "/relative": false, "warta-photo:x": false, `https://x.id/"a b`: false, "": false,
+	} {
+		if got := safeHref(href) != ""; got != ok {
+			t.Errorf("safeHref(%q) allowed = %v, want %v", href, got, ok)
+		}
+	}
+}
