@@ -131,6 +131,10 @@ func (l *Library) Import(r io.Reader) (ImportResult, error) {
 	if err == nil {
 		err = im.finish()
 	}
+	if im.g != nil { // stopped inside an article: let go of the write lock
+		im.g = nil
+		l.mu.Unlock()
+	}
 	if err != nil {
 		return im.res, fmt.Errorf("import: %w", err)
 	}

@@ -53,7 +53,7 @@ func TestRenderFixtureGolden(t *testing.T) {
 	// What the golden files must say, checked independently of them.
 	checks := []struct {
 		name, out string
-		want     []string
+		want      []string
 	}{
 		{"HTML", body, []string{
 			`<figure><img src="warta-photo:rakornas-1.jpg" alt="Foto kegiatan"><figcaption>Menteri Sosial Agus Gumiwang`,
@@ -96,8 +96,8 @@ func TestRenderFixtureGolden(t *testing.T) {
 }
 
 func tt(text string, marks ...mark) node { return node{Type: "text", Text: text, Marks: marks} }
-func para(c ...node) node               { return node{Type: "paragraph", Content: c} }
-func d(c ...node) json.RawMessage       { return mustJSON(node{Type: "doc", Content: c}) }
+func para(c ...node) node                { return node{Type: "paragraph", Content: c} }
+func d(c ...node) json.RawMessage        { return mustJSON(node{Type: "doc", Content: c}) }
 
 var (
 	bold   = mark{Type: "bold"}
