@@ -202,15 +202,18 @@ func TestCrashDuringAutosave(t *testing.T) {
 		}()
 		return c
 	}
+	var cur *child
 	next := spawn()
-	t.Cleanup(func() {
-		if next != nil {
-			next.cmd.Process.Kill()
-			next.cmd.Wait()
+	t.Cleanup(func() { // also when a check fails with a child running
+		for _, c := range []*child{cur, next} {
+			if c != nil && c.cmd.ProcessState == nil {
+				c.cmd.Process.Kill()
+				c.cmd.Wait()
+			}
 		}
 	})
 	for kills < wantKills && time.Now().Before(deadline) {
-		cur := next
+		cur = next
 		next = nil
 		if cur == nil {
 			cur = spawn()
