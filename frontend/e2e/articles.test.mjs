@@ -236,6 +236,64 @@ describe('articles', () => {
     })
   }
 
+  test('a save Go refuses shows a clear error, keeps the text, and recovers', async () => {
+    const a = await app()
+    const { page } = await openShell(chrome.browser, a.url)
+    await newArticle(page)
+    await page.keyboard.insertText('Artikel yang ditolak')
+    await waitSaved(page)
+    await page.getByTestId('article-body').click()
+    // "> " at the start of a line makes a block quote; 70 of them nest 70 deep,
+    // which Go refuses (bodies may nest at most 64 deep).
+    for (let i = 0; i < 70; i++) await page.keyboard.type('> ')
+    await page.keyboard.insertText('kutipan di dalam kutipan')
+    const state = page.getByTestId('save-state')
+    await page.waitForFunction(() => /^Gagal menyimpan: /.test(document.querySelector('[data-testid=save-state]')?.textContent ?? ''))
+    assert.match(await state.textContent(), /nested more than 64 deep/)
+    assert.match(await page.getByTestId('article-body').textContent(), /kutipan di dalam kutipan/, 'the text stays in the editor')
+    // It keeps retrying and keeps failing visibly, never silently.
+    await page.waitForTimeout(3500)
+    assert.match(await state.textContent(), /^Gagal menyimpan: /)
+    // The reporter removes it; the next save goes through.
+    await page.getByTestId('article-body').click()
+    await page.keyboard.press('Control+a')
+    await page.keyboard.press('Backspace')
+    for (let i = 0; i < 70; i++) await page.keyboard.press('Backspace') // lift the empty line out of the quotes
+    await page.keyboard.insertText('Cukup satu paragraf.')
+    await waitSaved(page)
+    const id = await page.locator('[data-article-id]').first().getAttribute('data-article-id')
+    const stored = await page.evaluate((i) => window.go.bridge.Articles.Get(i), id)
+    assert.match(JSON.stringify(stored.body), /Cukup satu paragraf\./)
+  })
+
+  test('a save against a copy that moved on keeps both texts', async () => {
+    const a = await app()
+    const { page } = await openShell(chrome.browser, a.url)
+    await newArticle(page)
+    await page.keyboard.insertText('Judul bersama')
+    await typeBody(page, ['Teks di jendela ini.'])
+    await waitSaved(page)
+    const id = await page.locator('[data-article-id]').first().getAttribute('data-article-id')
+    // Another window saves a different text first.
+    await page.evaluate(async (i) => {
+      const other = await window.go.bridge.Articles.Get(i)
+      other.body = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Teks dari jendela lain.' }] }] }
+      await window.go.bridge.Articles.Save(other, false)
+    }, id)
+    await page.getByTestId('article-body').click()
+    await page.keyboard.press('End')
+    await page.keyboard.insertText(' Tambahan.')
+    await page.getByText('Artikel ini diubah di tempat lain.', { exact: false }).waitFor()
+    await waitSaved(page)
+    const stored = await page.evaluate((i) => window.go.bridge.Articles.Get(i), id)
+    assert.match(JSON.stringify(stored.body), /Teks di jendela ini\./)
+    assert.match(JSON.stringify(stored.body), /Tambahan\./)
+    // The other window's text is in the history, not lost.
+    const revs = await page.evaluate((i) => window.go.bridge.Articles.Revisions(i), id)
+    const texts = await Promise.all(revs.map((r) => page.evaluate(([i, s]) => window.go.bridge.Articles.Revision(i, s), [id, r.seq])))
+    assert.ok(texts.some((t) => JSON.stringify(t.body).includes('Teks dari jendela lain.')), 'other text kept as a revision')
+  })
+
   test('trash: delete, find it in the trash, restore, delete again and empty', async () => {
     const a = await app()
     const { page } = await openShell(chrome.browser, a.url)

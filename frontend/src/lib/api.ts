@@ -6,6 +6,10 @@ import * as Articles from './wailsjs/go/bridge/Articles'
 import { articles, bridge, netstatus } from './wailsjs/go/models'
 import { EventsEmit, EventsOn } from './wailsjs/runtime/runtime'
 import type { Key } from './i18n'
+import { withTimeout } from './timeout'
+
+/** callTimeout bounds every call to Go: the UI never waits forever. */
+const callTimeout = 30_000
 
 export type Info = bridge.Info
 export type NetStatus = netstatus.Status
@@ -107,7 +111,7 @@ function messageOf(err: unknown): string {
 async function call<T>(action: Key, f: () => Promise<T>): Promise<T> {
   if (!(window as { go?: unknown }).go) throw new BackendError(action, 'backend unavailable')
   try {
-    return await f()
+    return await withTimeout(f(), callTimeout)
   } catch (err) {
     throw new BackendError(action, messageOf(err))
   }

@@ -19,10 +19,30 @@ export function cleanPastedHTML(html: string): string {
       (parent !== null && [...parent.children].some((c) => blockTags.has(c.tagName)))
     if (spacer) br.remove()
   })
+  // Pasted quotes and lists nested absurdly deep (hostile or broken HTML)
+  // are flattened: the article keeps the text, not the nesting.
+  flatten(doc.body, 'BLOCKQUOTE', 3)
+  flatten(doc.body, 'UL', 6)
+  flatten(doc.body, 'OL', 6)
   // Comments (Word's conditional comments, StartFragment markers) carry nothing.
   const walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_COMMENT)
   const comments: Node[] = []
   while (walker.nextNode()) comments.push(walker.currentNode)
   comments.forEach((c) => c.parentNode?.removeChild(c))
   return doc.body.innerHTML
+}
+
+/** flatten unwraps elements named tag nested more than max deep. */
+function flatten(root: Element, tag: string, max: number): void {
+  const walk = (el: Element, depth: number) => {
+    for (const child of [...el.children]) {
+      if (child.tagName === tag && depth >= max) {
+        child.replaceWith(...child.childNodes)
+        walk(el, depth) // its children now sit here
+        return
+      }
+      walk(child, child.tagName === tag ? depth + 1 : depth)
+    }
+  }
+  walk(root, 0)
 }
