@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/warta-news/warta/app/store"
@@ -90,8 +91,8 @@ func revStats(tx *store.Txn, id string) (revStat, error) {
 	prefix := pRevMeta + id + "/"
 	err := tx.IterateKeys(prefix, func(k string) error {
 		st.count++
-		var seq int64
-		if _, err := fmt.Sscanf(k[len(prefix):], "%x", &seq); err != nil {
+		seq, err := strconv.ParseInt(k[len(prefix):], 16, 64)
+		if err != nil {
 			return fmt.Errorf("revision key %s: %w", k, err)
 		}
 		st.last = max(st.last, seq)
