@@ -160,6 +160,10 @@ describe('articles', () => {
     assert.equal((await page.getByTestId('article-body').textContent()).trim(), 'Versi pertama dari berita ini.')
     await page.getByTestId('revision').first().waitFor()
     assert.ok((await page.getByTestId('revision').count()) > n, 'the restore is itself a revision')
+    await page.getByTestId('open-preview').click()
+    await page.getByTestId('preview').getByText('Versi pertama dari berita ini.').waitFor()
+    await page.waitForTimeout(500)
+    assert.equal(await page.getByTestId('notice-error').count(), 0, 'no error shown while panels open and close')
   })
 
   test('export: copy as WhatsApp text, read back from the clipboard', async () => {
