@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -88,13 +89,14 @@ func savedCount(a Article) int {
 // random moments, at least 200 times, and checks after every kill that the
 // store opens and holds every save that was acknowledged.
 //
-// After each kill the store is reopened by the next child, whose first act
-// is to open it and report the save it finds ("start N"); the parent fails
-// the test if that is below the highest acknowledged save or if the open
-// fails. Every 20th kill, and at the end, the parent also reopens the store
-// itself and checks the article, its search index entries (the current
-// save's marker word found, the previous one gone), its newest revision,
-// and that every derived key is consistent.
+// After each kill the parent reopens the store and checks that it opens,
+// that the article holds at least the highest acknowledged save (and at
+// most one more), with the right body, that its search index entries came
+// with it (the current save's marker word is found, the previous one is
+// not) and that its newest revision is that save. Every 20th kill, and at
+// the end, it also checks that every derived key is consistent. The next
+// child, whose first act is to open the store and report the save it
+// finds ("start N"), checks the same again from another process.
 //
 // Three kills in four land 5–150 ms after the child has opened the library
 // and begun autosaving; the fourth lands at a random moment while the
@@ -123,14 +125,18 @@ func TestCrashDuringAutosave(t *testing.T) {
 	lastStartup := time.Duration(0)
 	var childCPU time.Duration
 
-	parentCheck := func() {
+	parentCheck := func(full bool) {
 		t.Helper()
-		parentChecks++
 		st, err := store.Open(dir, nil, store.Options{})
 		if err != nil {
 			t.Fatalf("kill %d: store does not open: %v", kills, err)
 		}
-		defer st.Close()
+		defer func() {
+			st.Close()
+			// Hand the store's 64 MiB memtable arena back to the OS, so the
+			// next open gets fresh pages instead of clearing reused ones.
+			debug.FreeOSMemory()
+		}()
 		l, err := New(st, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -168,7 +174,10 @@ func TestCrashDuringAutosave(t *testing.T) {
 		if err != nil || len(revs) == 0 || revs[0].Headline != a.Headline {
 			t.Fatalf("kill %d: newest revision %+v, %v", kills, revs[:min(1, len(revs))], err)
 		}
-		checkConsistent(t, st)
+		if full {
+			checkConsistent(t, st)
+			parentChecks++
+		}
 		highest = n
 	}
 
@@ -284,11 +293,9 @@ func TestCrashDuringAutosave(t *testing.T) {
 			handle(line)
 		}
 		kills++
-		if kills%20 == 0 {
-			parentCheck()
-		}
+		parentCheck(kills%20 == 0)
 	}
-	parentCheck()
+	parentCheck(true)
 	elapsed := time.Since(start)
 	slices.Sort(startups)
 	median := time.Duration(0)
