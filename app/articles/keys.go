@@ -1,6 +1,7 @@
 package articles
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,17 +95,6 @@ func summaryOf(a *Article, blocks []block) Summary {
 		Category: a.Category, UpdatedAt: a.UpdatedAt, WordCount: a.WordCount, DeletedAt: a.DeletedAt}
 }
 
-// writer is what both a transaction and a bulk batch can do.
-type writer interface {
-	Set(key string, value []byte) error
-	Delete(key string) error
-}
-
-var (
-	_ writer = (*store.Txn)(nil)
-	_ writer = (*store.Batch)(nil)
-)
-
 // writeArticle moves an article from its stored state old (nil: new) to a
 // (nil: hard delete), updating every derived key in the same transaction:
 // summary, list order, search index and suggestion counters. Revisions
@@ -112,12 +102,14 @@ var (
 // for a delete), which is also what a revision snapshot holds.
 func writeArticle(tx *store.Txn, old, a *Article, blocks []block) ([]byte, error) {
 	prev := map[string]bool{}
+	var oldTokens []byte
 	if old != nil {
-		b, err := tx.Get(kTokens(old.ID))
+		var err error
+		oldTokens, err = tx.Get(kTokens(old.ID))
 		if err != nil && !isNotFound(err) {
 			return nil, err
 		}
-		prev = oldKeys(old, strings.Fields(string(b)))
+		prev = oldKeys(old, strings.Fields(string(oldTokens)))
 	}
 	next := map[string][]byte{}
 	if a != nil {
@@ -134,8 +126,10 @@ func writeArticle(tx *store.Txn, old, a *Article, blocks []block) ([]byte, error
 		}
 	}
 	for k, v := range next {
-		// Index and list keys carry no value: an existing one is already right.
-		if prev[k] && (strings.HasPrefix(k, pIndex) || strings.HasPrefix(k, pList)) {
+		// Index and list keys carry no value: an existing one is already
+		// right; so is an unchanged token list.
+		if prev[k] && (strings.HasPrefix(k, pIndex) || strings.HasPrefix(k, pList) ||
+			(strings.HasPrefix(k, pTokens) && bytes.Equal(v, oldTokens))) {
 			continue
 		}
 		if err := tx.Set(k, v); err != nil {

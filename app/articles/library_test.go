@@ -684,7 +684,7 @@ func TestBigArticles(t *testing.T) {
 	for name, body := range map[string]json.RawMessage{
 		"photo": mustJSON(node{Type: "doc", Content: []node{
 			{Type: "figure", Attrs: map[string]any{"src": photo}, Content: []node{tt("Foto besar")}}, para(tt("teks"))}}),
-		"words":      doc(strings.Join(words, " ")),
+		"words":  doc(strings.Join(words, " ")),
 		"inline": doc(strings.Repeat("panjang ", 75_000)), // 600 kB, stored in the LSM tree itself
 	} {
 		a, err := l.Create(Article{Headline: name, Body: body})
