@@ -1,6 +1,7 @@
 package articles
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -423,28 +424,50 @@ var (
 // search returns the ids of the articles (live or trashed) that have, for
 // every token, a word starting with it.
 func search(tx *store.Txn, toks []string) (map[string]bool, error) {
-	var cand map[string]bool
+	// matched counts, per article, how many of the tokens so far it has.
+	var matched map[string]int
 	for i, tok := range toks {
-		if cand != nil && len(cand) <= verifyBelow {
+		if matched != nil && len(matched) <= verifyBelow {
+			cand := make(map[string]bool, len(matched))
+			for id := range matched {
+				cand[id] = true
+			}
 			return verify(tx, cand, toks[i:])
 		}
-		found := map[string]bool{}
-		err := tx.IterateKeys(pIndex+tok, func(k string) error {
-			id := idOfKey(k)
-			if cand == nil || cand[id] {
-				found[id] = true
+		next := map[string]int{}
+		err := tx.IterateKeyBytes(pIndex+tok, func(k []byte) error {
+			id := k[bytes.LastIndexByte(k, '/')+1:]
+			if i == 0 {
+				if _, ok := next[string(id)]; !ok {
+					next[string(id)] = 1
+				}
+				return nil
+			}
+			if matched[string(id)] == i {
+				matched[string(id)] = i + 1 // a prefix can match several words of one article
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		cand = found
-		if len(cand) == 0 {
+		if i > 0 {
+			for id, n := range matched {
+				if n == i+1 {
+					next[id] = n
+				}
+			}
+		}
+		matched = next
+		if len(matched) == 0 {
 			break
 		}
 	}
-	return cand, nil
+	out := make(map[string]bool, len(matched))
+	for id := range matched {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // verify keeps the candidates whose token list has every one of toks as a

@@ -123,6 +123,12 @@ func (tx *Txn) IterateKeys(prefix string, fn func(key string) error) error {
 	return tx.iterate(prefix, false, func(it *badger.Item) error { return fn(string(it.Key())) })
 }
 
+// IterateKeyBytes is IterateKeys handing over the key's bytes, which are
+// only valid during the call; it saves an allocation per key on long scans.
+func (tx *Txn) IterateKeyBytes(prefix string, fn func(key []byte) error) error {
+	return tx.iterate(prefix, false, func(it *badger.Item) error { return fn(it.Key()) })
+}
+
 func (tx *Txn) iterate(prefix string, values bool, fn func(*badger.Item) error) error {
 	o := badger.DefaultIteratorOptions
 	o.PrefetchValues = values

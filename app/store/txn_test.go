@@ -82,6 +82,16 @@ func TestIterateStopsAndKeysOnly(t *testing.T) {
 	if err != nil || strings.Join(keys, ",") != "ix/gap/1,ix/gaptek/2" {
 		t.Fatalf("prefix keys = %v, %v", keys, err)
 	}
+	var raw []string
+	err = s.View(func(tx *Txn) error {
+		return tx.IterateKeyBytes("ix/g", func(k []byte) error {
+			raw = append(raw, string(k)) // copied: k is only valid during the call
+			return nil
+		})
+	})
+	if err != nil || strings.Join(raw, ",") != "ix/gap/1,ix/gaptek/2,ix/gas/3" {
+		t.Fatalf("key bytes = %v, %v", raw, err)
+	}
 	n := 0
 	err = s.View(func(tx *Txn) error {
 		return tx.IteratePrefix("ix/", func(string, []byte) error {
