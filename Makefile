@@ -6,7 +6,8 @@ SHELL := /bin/bash
 
 VERSION ?= 0.1.0
 WAILS   := .tools/bin/wails
-LDFLAGS := -X github.com/warta-news/warta/app/buildinfo.Version=$(VERSION)
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS := -X github.com/warta-news/warta/app/buildinfo.Version=$(VERSION) -X github.com/warta-news/warta/app/buildinfo.commit=$(COMMIT)
 BIN     := build/bin
 
 .PHONY: setup frontend build build-dev build-windows run dev test test-go test-frontend \

@@ -7,8 +7,15 @@ import "runtime/debug"
 // Version is the release version; "dev" for an unstamped build.
 var Version = "dev"
 
-// Commit returns the VCS revision the binary was built from, if Go recorded it.
+// commit is stamped by the Makefile (-X …buildinfo.commit=…); Go's own VCS
+// stamp is the fallback for builds that did not set it.
+var commit = ""
+
+// Commit returns the VCS revision the binary was built from, if known.
 func Commit() string {
+	if commit != "" {
+		return commit
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
