@@ -13,7 +13,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 APT_PACKAGES=(
   build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.0-dev
   xvfb xauth x11-utils xclip dbus-x11 imagemagick fonts-noto-core chromium nsis
-  desktop-file-utils appstream
+  desktop-file-utils appstream libimage-exiftool-perl
 )
 
 missing=()
