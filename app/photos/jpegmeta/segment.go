@@ -20,6 +20,10 @@ var (
 	// (a segment length below 2, garbage between segments, an unreadable
 	// Photoshop or XMP block that a write would have to change).
 	ErrMalformed = errors.New("malformed JPEG metadata")
+	// ErrInvalidField: a Fields value cannot be written (e.g. a bad date).
+	ErrInvalidField = errors.New("invalid caption field")
+	// ErrXMPTooLarge: the XMP packet would not fit in one APP1 segment.
+	ErrXMPTooLarge = errors.New("XMP packet too large for one JPEG segment")
 )
 
 // JPEG markers (ITU-T T.81, Table B.1) that matter here.
