@@ -244,6 +244,7 @@ func TestWriteWithExiftool(t *testing.T) {
 	dir := t.TempDir()
 	for _, p := range writable(t) {
 		t.Run(p, func(t *testing.T) {
+			t.Parallel()
 			in := readFile(t, p)
 			var out bytes.Buffer
 			rep, err := Write(bytes.NewReader(in), &out, indonesian)
@@ -322,5 +323,60 @@ func TestWriteWithExiftool(t *testing.T) {
 				t.Error("second Write changed the file")
 			}
 		})
+	}
+}
+
+func TestWriteTruncatesIIMOnly(t *testing.T) {
+	needExiftool(t)
+	f := indonesian
+	f.Caption = strings.Repeat("é", 1001) // 2002 bytes: over the 2000-byte IIM limit
+	f.Creator = []string{"Masran Rauf", "Fotografer dengan nama yang panjang sekali"}
+	var out bytes.Buffer
+	rep, err := Write(bytes.NewReader(readFile(t, "testdata/metadata-extractor-simple.jpg")), &out, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Truncation{
+		{Field: "creator[1]", Dataset: "2:80", Limit: 32, Original: 42, Kept: 32},
+		{Field: "caption", Dataset: "2:120", Limit: 2000, Original: 2002, Kept: 2000},
+	}
+	if !reflect.DeepEqual(rep.Truncated, want) {
+		t.Errorf("Report.Truncated = %+v, want %+v", rep.Truncated, want)
+	}
+	dst := filepath.Join(t.TempDir(), "cut.jpg")
+	os.WriteFile(dst, out.Bytes(), 0o644)
+	m := exif(t, dst)
+	if got := single(m["IPTC:Caption-Abstract"]); got != strings.Repeat("é", 1000) {
+		t.Errorf("IPTC caption is %d bytes, want 2000 bytes of whole characters", len(got))
+	}
+	if got := single(m["XMP-dc:Description"]); got != f.Caption {
+		t.Errorf("XMP caption was cut to %d bytes", len(got))
+	}
+	if got := list(m["IPTC:By-line"]); len(got) != 2 || got[1] != "Fotografer dengan nama yang panj" {
+		t.Errorf("IPTC by-line = %q", got)
+	}
+	if r, _ := Read(bytes.NewReader(out.Bytes())); r.Caption != f.Caption {
+		t.Error("Read should prefer the full XMP caption")
+	}
+}
+
+func TestWriteClearsAndKeepsOthers(t *testing.T) {
+	needExiftool(t)
+	var out bytes.Buffer
+	if _, err := Write(bytes.NewReader(readFile(t, refImage)), &out, Fields{Caption: "Hanya keterangan"}); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "cleared.jpg")
+	os.WriteFile(dst, out.Bytes(), 0o644)
+	m := exif(t, dst)
+	want := Fields{Caption: "Hanya keterangan"}
+	diffFields(t, "XMP after clearing", fromXMPTags(m), want)
+	diffFields(t, "IPTC after clearing", fromIPTCTags(m), want)
+	// Unmanaged IIM datasets and other-language alt items survive.
+	if got := list(m["IPTC:SubjectReference"]); len(got) != 3 {
+		t.Errorf("IPTC:SubjectReference lost: %v", got)
+	}
+	if got := single(m["XMP-iptcCore:ExtDescrAccessibility-en"]); got == "" {
+		t.Error("XMP-iptcCore:ExtDescrAccessibility-en lost")
 	}
 }

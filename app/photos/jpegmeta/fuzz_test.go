@@ -1,0 +1,85 @@
+package jpegmeta
+
+import (
+	"bytes"
+	"testing"
+)
+
+func addSeeds(f *testing.F) {
+	for _, p := range fixtures(f) {
+		b := readFile(f, p)
+		if len(b) > 30000 {
+			// Keep the corpus fast: the head holds all the metadata.
+			if fl, err := Parse(bytes.NewReader(b)); err == nil {
+				fl.Tail = fl.Tail[:min(len(fl.Tail), 64)]
+				b, _ = fl.Bytes()
+			} else {
+				b = b[:30000]
+			}
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xDA})
+}
+
+// FuzzParse: Parse never panics, and whatever it accepts it writes back
+// byte for byte.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		fl, err := Parse(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		out, err := fl.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(in, out) {
+			t.Fatalf("round trip differs")
+		}
+		if _, err := Read(bytes.NewReader(in)); err != nil {
+			t.Fatalf("Read failed on a file Parse accepts: %v", err)
+		}
+	})
+}
+
+// FuzzWrite: Write never panics; its output parses, round-trips, keeps the
+// image data, reads back the caption, and a second Write is a no-op.
+func FuzzWrite(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var out bytes.Buffer
+		fields := Fields{Caption: "Keterangan <foto> & café", Creator: []string{"Masran Rauf"}, Keywords: []string{"a", "b"}, City: "Jakarta Pusat", DateCreated: "2019-08-21"}
+		if _, err := Write(bytes.NewReader(in), &out, fields); err != nil {
+			return
+		}
+		fl, err := Parse(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatalf("output does not parse: %v", err)
+		}
+		b, _ := fl.Bytes()
+		if !bytes.Equal(b, out.Bytes()) {
+			t.Fatal("output does not round-trip")
+		}
+		orig, _ := Parse(bytes.NewReader(in))
+		if !bytes.Equal(orig.Tail, fl.Tail) {
+			t.Fatal("image data changed")
+		}
+		got, err := Read(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Caption != fields.Caption || got.City != fields.City || got.DateCreated != fields.DateCreated {
+			t.Fatalf("read back %+v", got)
+		}
+		var again bytes.Buffer
+		if _, err := Write(bytes.NewReader(out.Bytes()), &again, fields); err != nil {
+			t.Fatalf("second write: %v", err)
+		}
+		if !bytes.Equal(again.Bytes(), out.Bytes()) {
+			t.Fatal("second write changed the file")
+		}
+	})
+}
