@@ -66,6 +66,16 @@ func strippedMD5(t *testing.T, path string) string {
 	return fmt.Sprintf("%x", md5.Sum(out))
 }
 
+// thumbMD5 is the MD5 of the EXIF thumbnail as exiftool extracts it.
+func thumbMD5(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("exiftool", "-b", "-ThumbnailImage", path).Output()
+	if err != nil {
+		t.Fatalf("exiftool -ThumbnailImage %s: %v", path, err)
+	}
+	return fmt.Sprintf("%d:%x", len(out), md5.Sum(out))
+}
+
 func list(v any) []string {
 	switch x := v.(type) {
 	case nil:
@@ -231,7 +241,7 @@ func writable(t *testing.T) []string {
 // changeable are exiftool tags a caption write may add, change or remove.
 func changeable(tag string) bool {
 	for _, pre := range []string{"IPTC:", "XMP-dc:", "XMP-photoshop:", "XMP-iptcCore:AltTextAccessibility", "XMP-iptcCore:Location", "XMP-iptcCore:CountryCode",
-		"SourceFile", "System:", "File:", "ExifTool:", "Photoshop:IPTCDigest", "XMP-x:", "Composite:", "XMP-rdf:"} {
+		"SourceFile", "System:", "File:", "ExifTool:", "Photoshop:IPTCDigest", "IFD0:ImageDescription", "IFD0:Artist", "IFD0:Copyright", "XMP-x:", "Composite:", "XMP-rdf:"} {
 		if strings.HasPrefix(tag, pre) {
 			return true
 		}
@@ -265,12 +275,31 @@ func TestWriteWithExiftool(t *testing.T) {
 			wantIIM := indonesian
 			wantIIM.AltText = ""
 			diffFields(t, "exiftool IPTC", fromIPTCTags(after), wantIIM)
+			// EXIF mirrors caption, creators and copyright (MWG) when the
+			// file has a sound EXIF block; a damaged one is left alone.
+			before := exif(t, p)
+			hasEXIF := false
+			for k := range before {
+				hasEXIF = hasEXIF || strings.HasPrefix(k, "IFD0:")
+			}
+			damaged := strings.Contains(p, "corrupt/")
+			if damaged != (len(rep.Notes) == 1) {
+				t.Errorf("Report.Notes = %q", rep.Notes)
+			}
+			for tag, want := range map[string]string{"IFD0:ImageDescription": indonesian.Caption,
+				"IFD0:Artist": strings.Join(indonesian.Creator, "; "), "IFD0:Copyright": indonesian.Copyright} {
+				if !hasEXIF || damaged {
+					want = single(before[tag])
+				}
+				if got := single(after[tag]); got != want {
+					t.Errorf("%s = %q, want %q", tag, got, want)
+				}
+			}
 			if got := single(after["IPTC:CodedCharacterSet"]); got != "UTF8" {
 				t.Errorf("IPTC:CodedCharacterSet = %q, want UTF8", got)
 			}
 
 			// Nothing else changed (MakerNotes, EXIF, GPS, other XMP, ...).
-			before := exif(t, p)
 			var lost []string
 			for k, v := range before {
 				if changeable(k) {
@@ -302,6 +331,9 @@ func TestWriteWithExiftool(t *testing.T) {
 			}
 			if !bytes.Equal(fin.Tail, fout.Tail) {
 				t.Error("image data (SOS to end) changed")
+			}
+			if a, b := thumbMD5(t, p), thumbMD5(t, dst); a != b {
+				t.Errorf("EXIF thumbnail changed: md5 %s before, %s after", a, b)
 			}
 			if a, b := strippedMD5(t, p), strippedMD5(t, dst); a != b {
 				t.Errorf("exiftool -all= md5 %s before, %s after", a, b)
@@ -372,6 +404,18 @@ func TestWriteClearsAndKeepsOthers(t *testing.T) {
 	want := Fields{Caption: "Hanya keterangan"}
 	diffFields(t, "XMP after clearing", fromXMPTags(m), want)
 	diffFields(t, "IPTC after clearing", fromIPTCTags(m), want)
+	// EXIF follows: caption set, artist and copyright removed.
+	if got := single(m["IFD0:ImageDescription"]); got != want.Caption {
+		t.Errorf("IFD0:ImageDescription = %q", got)
+	}
+	for _, tag := range []string{"IFD0:Artist", "IFD0:Copyright"} {
+		if m[tag] != nil {
+			t.Errorf("%s kept: %v", tag, m[tag])
+		}
+	}
+	if m["IFD0:Orientation"] == nil && m["IFD0:XResolution"] == nil {
+		t.Error("other IFD0 tags lost")
+	}
 	// Unmanaged IIM datasets and other-language alt items survive.
 	if got := list(m["IPTC:SubjectReference"]); len(got) != 3 {
 		t.Errorf("IPTC:SubjectReference lost: %v", got)

@@ -30,6 +30,9 @@ type Report struct {
 	// Truncated lists the IIM values cut to their byte limit (XMP keeps the
 	// full text). Show them to the user.
 	Truncated []Truncation `json:"truncated"`
+	// Notes are other things the user may want to know, e.g. that a damaged
+	// EXIF block was left unchanged.
+	Notes []string `json:"notes"`
 }
 
 // Truncation is one IIM value cut at a UTF-8 boundary.

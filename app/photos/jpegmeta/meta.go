@@ -93,8 +93,10 @@ func normalise(f Fields) Fields {
 
 // Write copies the JPEG in to out with the caption fields set to f in IPTC
 // IIM and XMP. f is the complete desired state: empty fields are removed.
-// The image data and every segment, Photoshop resource, IIM dataset and XMP
-// property that Write does not manage are kept; EXIF is left untouched.
+// If the file has EXIF, IFD0 ImageDescription, Artist and Copyright are set
+// to match (see exif.go); no other EXIF byte moves. The image data and every
+// segment, Photoshop resource, IIM dataset and XMP property that Write does
+// not manage are kept.
 // Nothing is written to out if an error is returned.
 func Write(in io.Reader, out io.Writer, f Fields) (Report, error) {
 	var rep Report
@@ -113,6 +115,9 @@ func Write(in io.Reader, out io.Writer, f Fields) (Report, error) {
 	}
 	if err := setXMP(file, f); err != nil {
 		return rep, err
+	}
+	if note := syncEXIF(file, f); note != "" {
+		rep.Notes = append(rep.Notes, note)
 	}
 	b, err := file.Bytes()
 	if err != nil {
