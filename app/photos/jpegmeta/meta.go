@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Read returns the caption fields of a JPEG. Each field comes from XMP when
@@ -75,20 +76,32 @@ func findXMP(f *File) (int, bool) {
 	return 0, false
 }
 
-// normalise drops empty items from lists so that Read(Write(f)) == f.
+// normalise makes every value storable so that Read(Write(f)) == f: invalid
+// UTF-8 becomes U+FFFD, characters XML 1.0 cannot carry (NUL and other C0
+// controls but tab, CR, LF) are dropped, and empty list items are removed.
 func normalise(f Fields) Fields {
-	clean := func(v []string) []string {
+	for _, p := range xmpProps {
 		var out []string
-		for _, s := range v {
-			if s != "" {
-				out = append(out, s)
+		for _, v := range p.get(&f) {
+			if v = xmlSafe(v); v != "" {
+				out = append(out, v)
 			}
 		}
-		return out
+		p.set(&f, out)
 	}
-	f.Creator = clean(f.Creator)
-	f.Keywords = clean(f.Keywords)
 	return f
+}
+
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20, r == 0xFFFE, r == 0xFFFF, r >= 0xD800 && r <= 0xDFFF:
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 // Write copies the JPEG in to out with the caption fields set to f in IPTC

@@ -45,6 +45,7 @@ type node struct {
 // parseXML reads a whole XMP packet into a synthetic root node whose
 // children are the top-level tokens (xpacket PIs, x:xmpmeta, whitespace).
 func parseXML(b []byte) (*node, error) {
+	b = bytes.TrimRight(b, "\x00") // some writers pad the segment with NULs
 	dec := xml.NewDecoder(bytes.NewReader(b))
 	root := &node{}
 	stack := []*node{root}
@@ -207,7 +208,11 @@ func escape(b *bytes.Buffer, s string, attr bool) {
 			} else {
 				b.WriteRune(r)
 			}
-		case '\n', '\r', '\t':
+		case '\r':
+			// A literal CR would be normalised away by any XML parser
+			// (XML 1.0, 2.11 End-of-Line Handling).
+			b.WriteString("&#xD;")
+		case '\n', '\t':
 			if attr {
 				fmt.Fprintf(b, "&#x%X;", r)
 			} else {
@@ -364,7 +369,10 @@ func propValues(e *node) []string {
 			return out
 		}
 	}
-	return one(strings.TrimSpace(e.text()))
+	if len(e.elems()) > 0 {
+		return nil // a struct or other shape we do not manage
+	}
+	return one(e.text())
 }
 
 // readXMP returns the managed fields found in a packet.
