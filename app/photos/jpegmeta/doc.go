@@ -6,11 +6,18 @@
 // byte-for-byte and written back unchanged. Parse followed by WriteTo
 // reproduces any file exactly.
 //
-// Captions are written in the two places newsroom tools read them, kept in
-// sync as the Metadata Working Group recommends: IPTC IIM (inside APP13) and
-// XMP (inside APP1). Everything the package does not manage — MakerNotes,
-// EXIF thumbnails, other Photoshop resources, unknown XMP properties and
-// namespaces, unknown segments — is kept. EXIF is never modified.
+// Captions are written where newsroom tools read them, kept in sync as the
+// Metadata Working Group recommends: IPTC IIM (inside APP13), XMP (inside
+// APP1) and, if the file has EXIF, IFD0 ImageDescription/Artist/Copyright.
+// Everything the package does not manage — MakerNotes, EXIF thumbnails, other
+// Photoshop resources and IIM datasets, unknown XMP properties and
+// namespaces, unknown segments — is kept; no EXIF value is moved.
+//
+// The API:
+//
+//	Read(r) (Fields, error)                 fields from XMP, else IIM
+//	Write(in, out, Fields) (Report, error)  copy with the fields set
+//	Parse(r) (*File, error); File.WriteTo   the segment layer
 //
 // Glossary
 //
