@@ -21,7 +21,8 @@ import (
 // MakerNotes often hold offsets we cannot see. So nothing is ever moved:
 //
 //   - a value that fits in 4 bytes is stored in the entry itself;
-//   - a new value that fits in the old value's place overwrites it;
+//   - a new value that fits in the old value's place overwrites it (the
+//     rest NUL-filled, the count unchanged, so the slot keeps its size);
 //   - otherwise the value is appended at the end of the TIFF block;
 //   - if IFD0 needs a new entry, the whole IFD0 is copied to the end of the
 //     block with the entry added and the header's IFD0 offset updated.
@@ -143,12 +144,9 @@ func patchIFD0(tiff []byte, want map[uint16]string) ([]byte, error) {
 		}
 		b := append([]byte(v), 0)
 		e := ifdEntry{tag: tag, typ: typeASCII, count: uint32(len(b))}
-		if at >= 0 {
-			old := entries[at]
-			if old.typ == typeASCII && old.count == e.count {
-				if cur, ok := entryBytes(tiff, bo, old); ok && bytes.Equal(cur, b) {
-					continue // unchanged: keeps repeated writes byte-identical
-				}
+		if at >= 0 && entries[at].typ == typeASCII {
+			if cur, ok := entryBytes(tiff, bo, entries[at]); ok && string(bytes.TrimRight(cur, "\x00")) == v {
+				continue // unchanged: keeps repeated writes byte-identical
 			}
 		}
 		switch {
@@ -156,12 +154,15 @@ func patchIFD0(tiff []byte, want map[uint16]string) ([]byte, error) {
 			copy(e.val[:], b)
 		case at >= 0 && entries[at].typ == typeASCII && entries[at].count > 4 && entries[at].count >= e.count &&
 			ownValue(bo.Uint32(entries[at].val[:]), entries[at].count, ifd, end, int64(len(tiff))):
-			// Overwrite the old value in place, zero-filling the rest.
+			// Overwrite the old value in place, NUL-filling the rest. The
+			// count keeps the old size (readers stop at the first NUL), so
+			// the slot can take a longer caption again next time instead
+			// of the block growing with every edit.
 			off := bo.Uint32(entries[at].val[:])
 			dst := tiff[off : off+entries[at].count]
 			clear(dst)
 			copy(dst, b)
-			e.val = entries[at].val
+			e.val, e.count = entries[at].val, entries[at].count
 		default:
 			bo.PutUint32(e.val[:], appendValue(b))
 		}

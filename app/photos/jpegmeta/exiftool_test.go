@@ -401,6 +401,12 @@ func TestWriteClearsAndKeepsOthers(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "cleared.jpg")
 	os.WriteFile(dst, out.Bytes(), 0o644)
 	m := exif(t, dst)
+	old := warnings(t, refImage)
+	for w := range warnings(t, dst) {
+		if !old[w] {
+			t.Errorf("new exiftool -validate warning: %s", w)
+		}
+	}
 	want := Fields{Caption: "Hanya keterangan"}
 	diffFields(t, "XMP after clearing", fromXMPTags(m), want)
 	diffFields(t, "IPTC after clearing", fromIPTCTags(m), want)

@@ -193,7 +193,7 @@ func setResource(res []resource, id uint16, data []byte) []resource {
 			if done {
 				continue
 			}
-			r.data, r.pad, done = data, true, true
+			r.data, r.pad, r.padB, done = data, true, 0, true
 		}
 		out = append(out, r)
 	}

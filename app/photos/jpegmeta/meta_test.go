@@ -149,3 +149,47 @@ func TestDates(t *testing.T) {
 		}
 	}
 }
+
+func TestPhotoshopResourcesRoundTrip(t *testing.T) {
+	seen := 0
+	for _, p := range writable(t) {
+		f, err := Parse(bytes.NewReader(readFile(t, p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i, _, ok := findPhotoshop(f)
+		if !ok {
+			continue
+		}
+		seen++
+		data := f.Segments[i].Data
+		res, trailing, err := parseResources(data[len(psHeader):])
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if got := writeResources(res, trailing); !bytes.Equal(got, data) {
+			t.Errorf("%s: APP13 does not round-trip", p)
+		}
+	}
+	if seen < 2 {
+		t.Fatalf("only %d fixtures with APP13", seen)
+	}
+}
+
+func TestEXIFPatchInPlaceAndIdempotent(t *testing.T) {
+	in := readFile(t, "testdata/iphone-4s-orientation6-gps.jpg")
+	sizes := map[string]int{}
+	cur := in
+	for _, c := range []string{"Keterangan panjang pertama untuk foto ini", "Pendek sekali", "Keterangan panjang pertama untuk foto ini", "Pendek sekali"} {
+		var out bytes.Buffer
+		rep, err := Write(bytes.NewReader(cur), &out, Fields{Caption: c, Creator: []string{"A", "B"}})
+		if err != nil || len(rep.Notes) > 0 {
+			t.Fatalf("%v %v", err, rep.Notes)
+		}
+		if n, ok := sizes[c]; ok && n != out.Len() {
+			t.Errorf("writing %q again changed the size %d -> %d: EXIF grows on every edit", c, n, out.Len())
+		}
+		sizes[c] = out.Len()
+		cur = out.Bytes()
+	}
+}

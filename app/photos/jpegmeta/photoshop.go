@@ -33,6 +33,7 @@ type resource struct {
 	name []byte // Pascal string including its length byte and pad
 	data []byte
 	pad  bool // whether a pad byte followed odd-sized data in the input
+	padB byte // its value (normally 0), kept for a byte-exact copy
 }
 
 // parseResources splits the bytes after "Photoshop 3.0\x00". trailing holds
@@ -64,7 +65,7 @@ func parseResources(b []byte) (res []resource, trailing []byte, err error) {
 		r.data = b[p : p+int(size)]
 		p += int(size)
 		if size%2 == 1 && p < len(b) {
-			r.pad = true
+			r.pad, r.padB = true, b[p]
 			p++
 		}
 		res = append(res, r)
@@ -95,7 +96,7 @@ func writeResources(res []resource, trailing []byte) []byte {
 		out.Write(n[:])
 		out.Write(r.data)
 		if len(r.data)%2 == 1 && r.pad {
-			out.WriteByte(0)
+			out.WriteByte(r.padB)
 		}
 	}
 	out.Write(trailing)
