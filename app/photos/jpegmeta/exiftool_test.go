@@ -188,7 +188,7 @@ func TestReadReferenceImage(t *testing.T) {
 
 	// The IIM fallback on its own must agree with exiftool's IPTC group.
 	f, _ := Parse(bytes.NewReader(readFile(t, refImage)))
-	i, _, _ := findPhotoshop(f)
+	i, _ := findPhotoshop(f)
 	res, _, err := parseResources(f.Segments[i].Data[len(psHeader):])
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ func Read(r io.Reader) (Fields, error) {
 	}
 	var iim, xmp Fields
 	iimNewer := false
-	if i, _, ok := findPhotoshop(f); ok {
+	if i, ok := findPhotoshop(f); ok {
 		res, _, err := parseResources(f.Segments[i].Data[len(psHeader):])
 		if err == nil {
 			var block, digest []byte
@@ -57,13 +57,13 @@ func Read(r io.Reader) (Fields, error) {
 }
 
 // findPhotoshop returns the index of the first APP13 "Photoshop 3.0" segment.
-func findPhotoshop(f *File) (int, int, bool) {
+func findPhotoshop(f *File) (int, bool) {
 	for i, s := range f.Segments {
 		if s.Marker == markerAPP13 && bytes.HasPrefix(s.Data, psHeader) {
-			return i, len(psHeader), true
+			return i, true
 		}
 	}
-	return 0, 0, false
+	return 0, false
 }
 
 // findXMP returns the index of the APP1 segment holding the main XMP packet.
@@ -145,7 +145,7 @@ func Write(in io.Reader, out io.Writer, f Fields) (Report, error) {
 func setIIM(file *File, f Fields, rep *Report) error {
 	var res []resource
 	var trailing []byte
-	idx, _, ok := findPhotoshop(file)
+	idx, ok := findPhotoshop(file)
 	if ok {
 		var err error
 		res, trailing, err = parseResources(file.Segments[idx].Data[len(psHeader):])

@@ -157,7 +157,7 @@ func TestPhotoshopResourcesRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		i, _, ok := findPhotoshop(f)
+		i, ok := findPhotoshop(f)
 		if !ok {
 			continue
 		}
