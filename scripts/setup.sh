@@ -14,6 +14,7 @@ APT_PACKAGES=(
   build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.0-dev
   xvfb xauth x11-utils xclip dbus-x11 imagemagick fonts-noto-core chromium nsis
   desktop-file-utils appstream libimage-exiftool-perl
+  libturbojpeg0-dev libvips-tools
 )
 
 missing=()
