@@ -141,13 +141,18 @@ const batchSize = 40
 // process (VmHWM, the peak RSS, is per process), once with the default
 // GOMAXPROCS and once with GOMAXPROCS=1 for the speedup. peak-MB is the
 // default-GOMAXPROCS child's whole-process peak RSS.
-func BenchmarkBatch40(b *testing.B) {
+func BenchmarkBatch40(b *testing.B) { benchBatch(b, false) }
+
+// BenchmarkBatch40PureGo is BenchmarkBatch40 with the pure-Go decoder.
+func BenchmarkBatch40PureGo(b *testing.B) { benchBatch(b, true) }
+
+func benchBatch(b *testing.B, pureGo bool) {
 	src := benchSource(b)
-	one, _ := runBatchChild(b, src, 1)
+	one, _ := runBatchChild(b, src, 1, pureGo)
 	b.ResetTimer()
 	var secs, peak float64
 	for range b.N {
-		s, p := runBatchChild(b, src, runtime.GOMAXPROCS(0))
+		s, p := runBatchChild(b, src, runtime.GOMAXPROCS(0), pureGo)
 		secs += s
 		peak = max(peak, p)
 	}
@@ -161,13 +166,14 @@ func BenchmarkBatch40(b *testing.B) {
 
 // runBatchChild re-runs this test binary as TestBatchChild and returns the
 // batch time in seconds (excluding process start) and the child's VmHWM.
-func runBatchChild(b *testing.B, src string, procs int) (float64, float64) {
+func runBatchChild(b *testing.B, src string, procs int, pureGo bool) (float64, float64) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBatchChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(),
 		"WARTA_BATCH_CHILD="+src,
 		"WARTA_BATCH_OUT="+b.TempDir(),
-		"GOMAXPROCS="+strconv.Itoa(procs))
+		"GOMAXPROCS="+strconv.Itoa(procs),
+		"WARTA_BATCH_PUREGO="+strconv.FormatBool(pureGo))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("batch child: %v\n%s", err, out)
@@ -194,11 +200,13 @@ func TestBatchChild(t *testing.T) {
 		t.Skip("only run by BenchmarkBatch40")
 	}
 	out := os.Getenv("WARTA_BATCH_OUT")
+	pureGo := os.Getenv("WARTA_BATCH_PUREGO") == "true"
 	jobs := make([]Job, batchSize)
 	for i := range jobs {
 		jobs[i] = Job{Src: src, Options: Options{
 			WebPath:   filepath.Join(out, fmt.Sprintf("%d-web.jpg", i)),
 			ThumbPath: filepath.Join(out, fmt.Sprintf("%d-thumb.jpg", i)),
+			PureGo:    pureGo,
 		}}
 	}
 	start := time.Now()
