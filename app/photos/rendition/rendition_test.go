@@ -353,3 +353,36 @@ func TestDecoderUsed(t *testing.T) {
 		t.Fatalf("decoder %q, want %q", res.Decoder, want)
 	}
 }
+
+// A stray byte between segments makes libjpeg-turbo warn; the file is fine
+// otherwise, so it is decoded by image/jpeg instead of being refused.
+func TestStrayBytesFallBack(t *testing.T) {
+	good, err := os.ReadFile("testdata/f1-exif.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dqt := bytes.Index(good, []byte{0xFF, 0xDB})
+	if dqt < 0 {
+		t.Fatal("no DQT")
+	}
+	bad := append(append(append([]byte{}, good[:dqt]...), 0x00, 0x00), good[dqt:]...)
+	src := filepath.Join(t.TempDir(), "stray.jpg")
+	if err := os.WriteFile(src, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dec := range decoders() {
+		t.Run(dec.name, func(t *testing.T) {
+			opt := outOpts(t, dec.pureGo)
+			res, err := Make(context.Background(), src, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Decoder != "image/jpeg" {
+				t.Errorf("decoded by %s", res.Decoder)
+			}
+			if d := diff(readJPEG(t, opt.WebPath), readJPEG(t, "testdata/f1-exif.jpg"), 20, 40); d > 12 {
+				t.Errorf("differs by %.1f", d)
+			}
+		})
+	}
+}

@@ -19,12 +19,13 @@ import (
 const haveTurbo = true
 
 // errTurboUnsupported means libjpeg-turbo cannot produce RGBA from this
-// file (CMYK/YCCK); the caller falls back to image/jpeg.
+// file (CMYK/YCCK) or warned about it; the caller falls back to image/jpeg,
+// which then decodes the file or reports it damaged.
 var errTurboUnsupported = errors.New("libjpeg-turbo: colour space not supported")
 
 // decodeTurbo decodes a JPEG with libjpeg-turbo, scaled in the DCT domain
 // by the smallest factor n/8 whose long edge is still at least longEdge.
-// Warnings (such as a truncated file) are errors.
+// A warning (such as a truncated file) stops it with errTurboUnsupported.
 func decodeTurbo(data []byte, longEdge int) (*image.RGBA, error) {
 	h := C.tjInitDecompress()
 	if h == nil {
@@ -65,6 +66,13 @@ func scaledSize(w, h, longEdge int) (int, int) {
 	return w, h
 }
 
+// turboErr reports libjpeg-turbo's last error. Warnings are returned as
+// errTurboUnsupported: some are harmless (stray bytes between segments,
+// which some cameras write), so image/jpeg gets to judge the file.
 func turboErr(h C.tjhandle) error {
-	return fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(h)))
+	err := fmt.Errorf("libjpeg-turbo: %s", C.GoString(C.tjGetErrorStr2(h)))
+	if C.tjGetErrorCode(h) == C.TJERR_WARNING {
+		return fmt.Errorf("%w: %v", errTurboUnsupported, err)
+	}
+	return err
 }
