@@ -203,6 +203,18 @@ func TestIPhoneOrientation6(t *testing.T) {
 			if got := readJPEG(t, opt.WebPath).Bounds().Size(); got != (image.Point{102, 205}) {
 				t.Fatalf("web %v, want 102×205 (rotated, not upscaled)", got)
 			}
+			// The durable write leaves no temp file behind.
+			ents, err := os.ReadDir(filepath.Dir(opt.WebPath))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ents) != 2 {
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				t.Errorf("output folder holds %v, want web.jpg and thumb.jpg only", names)
+			}
 		})
 	}
 }
