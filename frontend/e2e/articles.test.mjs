@@ -298,6 +298,31 @@ describe('articles', () => {
     assert.ok(texts.some((t) => JSON.stringify(t.body).includes('Teks dari jendela lain.')), 'other text kept as a revision')
   })
 
+  test('the list filters by status and category', async () => {
+    const a = await app()
+    const { page } = await openShell(chrome.browser, a.url)
+    for (const [headline, category, status] of [
+      ['Rakornas kehumasan dibuka', 'Kehumasan', 'draft'],
+      ['Bansos tahap dua disalurkan', 'Bansos', 'ready'],
+    ]) {
+      await newArticle(page)
+      await page.keyboard.insertText(headline)
+      await page.locator('#category').fill(category)
+      await page.getByTestId('article-status').selectOption(status)
+      await waitSaved(page)
+    }
+    await page.getByTestId('article-search').click() // the list reloads (and learns the categories) on filter changes
+    await page.getByTestId('status-filter').selectOption('ready')
+    await page.waitForFunction(() => document.querySelectorAll('[data-article-id]').length === 1)
+    assert.match(await page.locator('[data-article-id]').textContent(), /Bansos tahap dua/)
+    await page.getByTestId('status-filter').selectOption('')
+    await page.getByTestId('category-filter').selectOption('Kehumasan')
+    await page.waitForFunction(() => {
+      const items = document.querySelectorAll('[data-article-id]')
+      return items.length === 1 && /Rakornas kehumasan/.test(items[0].textContent)
+    })
+  })
+
   test('trash: delete, find it in the trash, restore, delete again and empty', async () => {
     const a = await app()
     const { page } = await openShell(chrome.browser, a.url)
