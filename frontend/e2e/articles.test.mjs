@@ -5,25 +5,14 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { launchBrowser, openShell, removeDir, startApp, startXvfb, tempDataDir } from './harness.mjs'
+import { openShell, removeDir, startApp, tempDataDir, useDesktop } from './harness.mjs'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
-let x, chrome
-const cleanups = []
-
-before(async () => {
-  x = await startXvfb()
-  chrome = await launchBrowser()
-})
-
-after(async () => {
-  for (const f of cleanups.reverse()) await f()
-  await chrome?.close()
-  x?.stop()
-})
+const desk = useDesktop({ before, after })
+const cleanups = desk.cleanups
 
 async function app(dataDir = tempDataDir(), keep = false) {
-  const a = await startApp({ display: x.display, dataDir })
+  const a = await startApp({ display: desk.x.display, dataDir })
   cleanups.push(async () => {
     await a.stop()
     if (!keep) removeDir(dataDir)
@@ -80,8 +69,8 @@ describe('articles', () => {
   test('a reporter writes the fixture article, it autosaves, survives a restart and is found by search', async () => {
     const dataDir = tempDataDir()
     cleanups.push(() => removeDir(dataDir))
-    let a = await startApp({ display: x.display, dataDir })
-    let { page } = await openShell(chrome.browser, a.url)
+    let a = await startApp({ display: desk.x.display, dataDir })
+    let { page } = await openShell(desk.chrome.browser, a.url)
     const art = fixtureArticle()
 
     await newArticle(page)
@@ -108,9 +97,9 @@ describe('articles', () => {
     // SIGKILL the backend: what the UI showed as saved must be there.
     a.proc.kill('SIGKILL')
     await a.exited
-    a = await startApp({ display: x.display, dataDir })
+    a = await startApp({ display: desk.x.display, dataDir })
     cleanups.push(() => a.stop())
-    ;({ page } = await openShell(chrome.browser, a.url))
+    ;({ page } = await openShell(desk.chrome.browser, a.url))
     // The article that was open reopens by itself.
     await page.waitForFunction((h) => document.querySelector('[data-testid=headline]')?.value === h, art.headline)
     await page.keyboard.press('Control+f')
@@ -133,7 +122,7 @@ describe('articles', () => {
 
   test('revisions: mark, compare with current, restore', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await newArticle(page)
     await page.keyboard.insertText('Uji revisi')
     await typeBody(page, ['Versi pertama dari berita ini.'])
@@ -168,7 +157,7 @@ describe('articles', () => {
 
   test('export: copy as WhatsApp text, read back from the clipboard', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await newArticle(page)
     await page.keyboard.insertText('Rakornas Kehumasan Dibuka')
     await page.getByTestId('place').fill('Jakarta')
@@ -183,7 +172,7 @@ describe('articles', () => {
     await page.getByTestId('open-export').click()
     await page.getByTestId('copy-whatsapp').click()
     await page.getByText('Teks WhatsApp disalin ke papan klip.').waitFor()
-    const clip = execFileSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: x.display } }).toString()
+    const clip = execFileSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...process.env, DISPLAY: desk.x.display } }).toString()
     assert.equal(
       clip,
       [
@@ -206,7 +195,7 @@ describe('articles', () => {
   ]) {
     test(`paste from ${file} keeps what the schema allows and drops the rest`, async () => {
       const a = await app()
-      const { page } = await openShell(chrome.browser, a.url)
+      const { page } = await openShell(desk.chrome.browser, a.url)
       await newArticle(page)
       await page.keyboard.insertText(`Tempel ${file}`)
       await page.getByTestId('article-body').click()
@@ -242,7 +231,7 @@ describe('articles', () => {
 
   test('a save Go refuses shows a clear error, keeps the text, and recovers', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await newArticle(page)
     await page.keyboard.insertText('Artikel yang ditolak')
     await waitSaved(page)
@@ -272,7 +261,7 @@ describe('articles', () => {
 
   test('a save against a copy that moved on keeps both texts', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await newArticle(page)
     await page.keyboard.insertText('Judul bersama')
     await typeBody(page, ['Teks di jendela ini.'])
@@ -300,7 +289,7 @@ describe('articles', () => {
 
   test('the list filters by status and category', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     for (const [headline, category, status] of [
       ['Rakornas kehumasan dibuka', 'Kehumasan', 'draft'],
       ['Bansos tahap dua disalurkan', 'Bansos', 'ready'],
@@ -325,7 +314,7 @@ describe('articles', () => {
 
   test('trash: delete, find it in the trash, restore, delete again and empty', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await newArticle(page)
     await page.keyboard.insertText('Artikel untuk dibuang')
     await waitSaved(page)

@@ -150,3 +150,23 @@ export async function openShell(browser, url, contextOptions = {}) {
   await page.locator('[data-testid="data-dir"]').waitFor()
   return { page, context, errors }
 }
+
+/**
+ * useDesktop registers before/after hooks for a test file: one private Xvfb
+ * and one Chromium for the whole file, and a list of clean-ups (stopping apps,
+ * removing data folders) run in reverse order at the end. Its fields are
+ * filled in once the before hook has run.
+ */
+export function useDesktop({ before, after }) {
+  const env = { x: undefined, chrome: undefined, cleanups: [] }
+  before(async () => {
+    env.x = await startXvfb()
+    env.chrome = await launchBrowser()
+  })
+  after(async () => {
+    for (const f of env.cleanups.reverse()) await f()
+    await env.chrome?.close()
+    env.x?.stop()
+  })
+  return env
+}

@@ -4,26 +4,15 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { appEnv, devBinary, launchBrowser, openShell, removeDir, startApp, startXvfb, tempDataDir } from './harness.mjs'
+import { appEnv, devBinary, openShell, removeDir, startApp, tempDataDir, useDesktop } from './harness.mjs'
 
-let x, chrome
-const cleanups = []
-
-before(async () => {
-  x = await startXvfb()
-  chrome = await launchBrowser()
-})
-
-after(async () => {
-  for (const f of cleanups.reverse()) await f()
-  await chrome?.close()
-  x?.stop()
-})
+const desk = useDesktop({ before, after })
+const cleanups = desk.cleanups
 
 /** app starts Warta on a fresh (or given) data folder, stopped after the file. */
 async function app(opts = {}) {
   const dataDir = opts.dataDir ?? tempDataDir()
-  const a = await startApp({ display: x.display, dataDir, lang: opts.lang })
+  const a = await startApp({ display: desk.x.display, dataDir, lang: opts.lang })
   cleanups.push(async () => {
     await a.stop()
     if (!opts.dataDir) removeDir(dataDir)
@@ -36,7 +25,7 @@ const sidebarLabels = (page) => page.locator('nav [data-section] span').allTextC
 describe('shell', () => {
   test('opens in Indonesian on an Indonesian system, status bar shows data folder and network', async () => {
     const a = await app({ lang: 'id_ID.UTF-8' })
-    const { page, errors } = await openShell(chrome.browser, a.url)
+    const { page, errors } = await openShell(desk.chrome.browser, a.url)
     assert.deepEqual(await sidebarLabels(page), ['Artikel', 'Foto', 'Unggah', 'Pengaturan'])
     assert.equal(await page.locator('main h1').textContent(), 'Artikel')
     assert.equal(await page.locator('html').getAttribute('lang'), 'id')
@@ -52,14 +41,14 @@ describe('shell', () => {
 
   test('opens in English on an English system', async () => {
     const a = await app({ lang: 'en_GB.UTF-8' })
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     assert.deepEqual(await sidebarLabels(page), ['Articles', 'Photos', 'Upload', 'Settings'])
     assert.match(await page.getByTestId('net-status').textContent(), /Online|Offline/)
   })
 
   test('sidebar and Ctrl+digit switch screens', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await page.click('[data-section=photos]')
     assert.equal(await page.locator('main h1').textContent(), 'Foto')
     assert.equal(await page.locator('[data-section=photos]').getAttribute('aria-current'), 'page')
@@ -75,17 +64,17 @@ describe('shell', () => {
   test('the chosen language is remembered across restarts, and "follow system" returns', async () => {
     const dataDir = tempDataDir()
     cleanups.push(() => removeDir(dataDir))
-    let a = await startApp({ display: x.display, dataDir, lang: 'id_ID.UTF-8' })
-    let { page } = await openShell(chrome.browser, a.url)
+    let a = await startApp({ display: desk.x.display, dataDir, lang: 'id_ID.UTF-8' })
+    let { page } = await openShell(desk.chrome.browser, a.url)
     await page.keyboard.press('Control+4')
     await page.getByLabel('English').check()
     await page.waitForFunction(() => document.querySelector('main h1')?.textContent === 'Settings')
     assert.deepEqual(await sidebarLabels(page), ['Articles', 'Photos', 'Upload', 'Settings'])
     assert.equal(await a.stop(), 0, 'clean exit on SIGTERM')
 
-    a = await startApp({ display: x.display, dataDir, lang: 'id_ID.UTF-8' })
+    a = await startApp({ display: desk.x.display, dataDir, lang: 'id_ID.UTF-8' })
     cleanups.push(() => a.stop())
-    ;({ page } = await openShell(chrome.browser, a.url))
+    ;({ page } = await openShell(desk.chrome.browser, a.url))
     assert.deepEqual(await sidebarLabels(page), ['Articles', 'Photos', 'Upload', 'Settings'])
     await page.keyboard.press('Control+4')
     await page.getByLabel('Follow system (Bahasa Indonesia)').check()
@@ -99,10 +88,10 @@ describe('shell', () => {
     const light = 'rgb(247, 247, 245)'
     const dark = 'rgb(27, 27, 29)'
 
-    let a = await startApp({ display: x.display, dataDir })
-    let { page } = await openShell(chrome.browser, a.url, { colorScheme: 'light' })
+    let a = await startApp({ display: desk.x.display, dataDir })
+    let { page } = await openShell(desk.chrome.browser, a.url, { colorScheme: 'light' })
     assert.equal(await bg(page), light)
-    const darkOS = await openShell(chrome.browser, a.url, { colorScheme: 'dark' })
+    const darkOS = await openShell(desk.chrome.browser, a.url, { colorScheme: 'dark' })
     assert.equal(await bg(darkOS.page), dark, 'system theme follows a dark OS')
 
     await page.keyboard.press('Control+4')
@@ -111,15 +100,15 @@ describe('shell', () => {
     assert.equal(await bg(page), dark)
     assert.equal(await a.stop(), 0)
 
-    a = await startApp({ display: x.display, dataDir })
+    a = await startApp({ display: desk.x.display, dataDir })
     cleanups.push(() => a.stop())
-    ;({ page } = await openShell(chrome.browser, a.url, { colorScheme: 'light' }))
+    ;({ page } = await openShell(desk.chrome.browser, a.url, { colorScheme: 'light' }))
     assert.equal(await bg(page), dark, 'dark remembered on a light OS')
   })
 
   test('an error inside a bound Go method reaches the UI as a readable message', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     // The page calls Go with a value Go refuses and does not catch it itself.
     await page.evaluate(() => {
       window.go.bridge.App.SetLanguage('fr')
@@ -144,7 +133,7 @@ describe('shell', () => {
     const garbage = Buffer.from('this is not a badger manifest\n')
     writeFileSync(join(dataDir, 'db/MANIFEST'), garbage)
     const a = await app({ dataDir })
-    const { page } = await openShell(chrome.browser, a.url)
+    const { page } = await openShell(desk.chrome.browser, a.url)
     await page.getByTestId('startup-error').waitFor()
     assert.match(await page.locator('main h1').textContent(), /Pustaka lokal tidak dapat dibuka/)
     assert.match(await page.getByTestId('startup-error').textContent(), /open store .*db/)
@@ -153,8 +142,8 @@ describe('shell', () => {
 
   test('a second launch on the same data brings the first forward and exits', async () => {
     const a = await app()
-    const { page } = await openShell(chrome.browser, a.url)
-    const second = spawn(devBinary, [], { env: appEnv(x.display, a.dataDir), stdio: ['ignore', 'pipe', 'pipe'] })
+    const { page } = await openShell(desk.chrome.browser, a.url)
+    const second = spawn(devBinary, [], { env: appEnv(desk.x.display, a.dataDir), stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     second.stderr.on('data', (d) => (stderr += d))
     const code = await new Promise((ok) => second.on('exit', ok))
