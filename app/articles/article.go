@@ -2,7 +2,6 @@ package articles
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/warta-news/warta/app/ids"
 )
 
 var (
@@ -218,41 +219,11 @@ func setContent(dst *Article, src Article) {
 	dst.Tags, dst.Status, dst.Language = src.Tags, src.Status, src.Language
 }
 
-// Crockford's base32 alphabet, lower case: no i, l, o, u.
-const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-
-// newID returns a 26-character id: 48 bits of milliseconds since 1970 then
-// 80 random bits (the ULID layout), so ids sort by creation time.
-func newID(t time.Time) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(err) // crypto/rand never fails on supported systems
-	}
-	// 128 bits → 26 base32 digits (the first carries 3 bits).
-	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-	var out [26]byte
-	for i := 25; i >= 0; i-- {
-		out[i] = idAlphabet[lo&31]
-		lo = lo>>5 | hi<<59
-		hi >>= 5
-	}
-	return string(out[:])
-}
+func newID(t time.Time) string { return ids.New(t) }
 
 // validID reports whether id looks like one newID made. Ids become parts
 // of store keys, so nothing else is let through.
-func validID(id string) bool {
-	if len(id) != 26 || id[0] > '7' {
-		return false
-	}
-	for i := range len(id) {
-		if strings.IndexByte(idAlphabet, id[i]) < 0 {
-			return false
-		}
-	}
-	return true
-}
+func validID(id string) bool { return ids.Valid(id) }
 
 func checkID(id string) error {
 	if !validID(id) {

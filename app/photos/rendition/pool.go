@@ -42,6 +42,10 @@ type Pool struct {
 	// Done+Failed == Total unless the run was cancelled. It is never
 	// called concurrently.
 	OnProgress func(Progress)
+	// Work, if set, is called for each job instead of Make, so that a caller
+	// can wrap Make in steps of its own (copy, hash, record) and still get
+	// the pool's scheduling, progress and cancel.
+	Work func(ctx context.Context, j Job) (Result, error)
 }
 
 // Run makes the renditions of jobs and returns one FileDone per job, in job
@@ -63,13 +67,17 @@ func (p *Pool) Run(ctx context.Context, jobs []Job) ([]FileDone, error) {
 	started := make([]bool, len(jobs))
 	next := make(chan int)
 	done := make(chan FileDone, workers)
+	work := p.Work
+	if work == nil {
+		work = func(ctx context.Context, j Job) (Result, error) { return Make(ctx, j.Src, j.Options) }
+	}
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res, err := Make(ctx, jobs[i].Src, jobs[i].Options)
+				res, err := work(ctx, jobs[i])
 				done <- FileDone{Index: i, Src: jobs[i].Src, Result: res, Err: err}
 			}
 		}()

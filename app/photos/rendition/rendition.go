@@ -96,14 +96,28 @@ func makeRendition(ctx context.Context, src string, opt Options) (Result, error)
 	if err := opt.fill(); err != nil {
 		return res, err
 	}
-	data, err := readFile(src)
+	data, err := ReadFile(src)
 	if err != nil {
 		return res, err
 	}
+	return makeFromBytes(ctx, data, opt)
+}
+
+// MakeBytes is Make for a photo already in memory (the importer holds the
+// bytes to hash them). Errors do not name a file: the caller knows it.
+func MakeBytes(ctx context.Context, data []byte, opt Options) (Result, error) {
+	if err := opt.fill(); err != nil {
+		return Result{}, err
+	}
+	return makeFromBytes(ctx, data, opt)
+}
+
+func makeFromBytes(ctx context.Context, data []byte, opt Options) (Result, error) {
+	var res Result
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	format, err := sniff(data)
+	format, err := Sniff(data)
 	if err != nil {
 		return res, err
 	}
@@ -165,7 +179,9 @@ func makeRendition(ctx context.Context, src string, opt Options) (Result, error)
 	return res, nil
 }
 
-func readFile(src string) ([]byte, error) {
+// ReadFile reads a photo whole, refusing folders, empty files and files
+// over MaxFileSize with ErrUnsupported, ErrEmpty and ErrTooLarge.
+func ReadFile(src string) ([]byte, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return nil, err
@@ -191,8 +207,9 @@ func readFile(src string) ([]byte, error) {
 	return data, nil
 }
 
-// sniff tells the format from the first bytes, not from the file name.
-func sniff(b []byte) (string, error) {
+// Sniff tells the format, "jpeg" or "png", from the first bytes, not from
+// the file name; HEIC gets ErrHEIC, anything else ErrUnsupported.
+func Sniff(b []byte) (string, error) {
 	switch {
 	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
 		return "jpeg", nil

@@ -1,0 +1,5 @@
+package photos
+
+import "runtime"
+
+const isWindows = runtime.GOOS == "windows"
