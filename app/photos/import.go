@@ -396,4 +396,3 @@ func isDiskFull(err error) bool {
 	}
 	return false
 }
-

@@ -122,9 +122,9 @@ func badFiles(t *testing.T, dir string) map[string]string {
 	good := smallJPEG(t, 64, 48, 0)
 	heic := append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), make([]byte, 64)...)
 	return map[string]string{
-		writeFile(t, filepath.Join(dir, "kosong.jpg"), nil):                                  CodeEmpty,
+		writeFile(t, filepath.Join(dir, "kosong.jpg"), nil):                                 CodeEmpty,
 		writeFile(t, filepath.Join(dir, "catatan.jpg"), []byte("bukan foto, hanya teks\n")): CodeUnsupported,
-		writeFile(t, filepath.Join(dir, "terpotong.jpg"), good[:len(good)*2/3]):            CodeCorrupt,
+		writeFile(t, filepath.Join(dir, "terpotong.jpg"), good[:len(good)*2/3]):             CodeCorrupt,
 		writeFile(t, filepath.Join(dir, "bom.jpg"), declare(t, good, 60000, 60000)):         CodeTooLarge,
 		writeFile(t, filepath.Join(dir, "IMG_0001.HEIC"), heic):                             CodeHEIC,
 		filepath.Join(dir, "tidak-ada.jpg"):                                                 CodeUnreadable,

@@ -36,11 +36,11 @@ type Photo struct {
 	// "2019-08-21T10:30:00+07:00" when the camera recorded its zone
 	// (OffsetTimeOriginal) and "2019-08-21T10:30:00" (local time at the
 	// place, zone unknown) when not; empty when the file has no date.
-	Taken  string `json:"taken"`
-	Make   string `json:"make"`
-	Model  string `json:"model"`
-	Lens   string `json:"lens"`
-	GPS    *GPS   `json:"gps,omitempty"`
+	Taken  string          `json:"taken"`
+	Make   string          `json:"make"`
+	Model  string          `json:"model"`
+	Lens   string          `json:"lens"`
+	GPS    *GPS            `json:"gps,omitempty"`
 	Fields jpegmeta.Fields `json:"fields"`
 	// Warnings are problems met reading the file's metadata (damaged EXIF
 	// skipped and the like): the photo is fine, the user may want to know.
