@@ -29,6 +29,8 @@ type Info struct {
 	Net             netstatus.Status `json:"net"`
 	// LastArticle is the article to reopen ("" for none).
 	LastArticle string `json:"lastArticle"`
+	// PhotoLongEdge is the web rendition size for imported photos, in px.
+	PhotoLongEdge int `json:"photoLongEdge"`
 	// StartupError is set when the local store could not be opened; the UI
 	// shows it instead of the work screens.
 	StartupError string `json:"startupError"`
@@ -76,6 +78,7 @@ func (a *App) info() (Info, error) {
 	}
 	i.Theme = s.Theme
 	i.LastArticle = s.LastArticle
+	i.PhotoLongEdge = s.PhotoLongEdge
 	return i, nil
 }
 
@@ -103,6 +106,19 @@ func (a *App) SetTheme(theme string) (Info, error) {
 			return Info{}, err
 		}
 		a.applyTheme(theme)
+		return a.info()
+	})
+}
+
+// SetPhotoLongEdge sets the web rendition size for photos imported from now on.
+func (a *App) SetPhotoLongEdge(px int) (Info, error) {
+	return guard(a.log, "SetPhotoLongEdge", func() (Info, error) {
+		if a.settings == nil {
+			return Info{}, errNoStore
+		}
+		if err := a.settings.SetPhotoLongEdge(px); err != nil {
+			return Info{}, err
+		}
 		return a.info()
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"runtime"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/warta-news/warta/app/locale"
 	"github.com/warta-news/warta/app/netstatus"
 	"github.com/warta-news/warta/app/paths"
+	"github.com/warta-news/warta/app/photos"
 	"github.com/warta-news/warta/app/settings"
 	"github.com/warta-news/warta/app/store"
 )
@@ -46,9 +48,11 @@ type App struct {
 	log      *slog.Logger
 	settings *settings.Service
 	articles *Articles
+	photos   *Photos
 	osLang   string
 
 	ctx    context.Context // Wails' context, set in startup
+	work   context.Context // ends at shutdown: background work runs under it
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -60,6 +64,7 @@ type App struct {
 func New(d Deps) *App {
 	a := &App{d: d, log: d.Log, osLang: locale.Detect()}
 	a.articles = &Articles{app: a}
+	a.photos = &Photos{app: a}
 	if d.Store != nil {
 		a.settings = settings.New(d.Store)
 		lib, err := articles.New(d.Store, d.Log)
@@ -67,6 +72,12 @@ func New(d Deps) *App {
 			a.d.StartupErr = fmt.Errorf("open article library: %w", err)
 		} else {
 			a.articles.lib = lib
+		}
+		plib, err := photos.New(d.Store, d.Layout.Photos(), d.Log)
+		if err != nil {
+			a.d.StartupErr = fmt.Errorf("open photo library: %w", err)
+		} else {
+			a.photos.lib = plib
 		}
 	}
 	return a
@@ -93,14 +104,17 @@ func Run(a *App) error {
 		MinWidth:         settings.MinWidth,
 		MinHeight:        settings.MinHeight,
 		WindowStartState: start,
-		AssetServer:      &assetserver.Options{Assets: a.d.Assets},
+		AssetServer:      &assetserver.Options{Assets: a.d.Assets, Handler: a.photoFiles()},
+		// Files dropped on the window are imported (see startup); the
+		// webview itself must not open them.
+		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true, DisableWebViewDrop: true},
 		// The page paints its own theme at once; this only shows for the
 		// first frames, so pick the light background to avoid a flash.
 		BackgroundColour: options.NewRGB(0xf7, 0xf7, 0xf5),
 		OnStartup:        a.startup,
 		OnBeforeClose:    a.beforeClose,
 		OnShutdown:       a.shutdown,
-		Bind:             []any{a, a.articles},
+		Bind:             []any{a, a.articles, a.photos},
 		Logger:           wailsLogger{a.log.With("component", "wails")},
 		Linux: &linux.Options{
 			ProgramName:      "warta",
@@ -114,7 +128,7 @@ func Run(a *App) error {
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	wctx, cancel := context.WithCancel(ctx)
-	a.cancel = cancel
+	a.work, a.cancel = wctx, cancel
 	a.log.Info("window starting", "version", buildinfo.Version, "commit", buildinfo.Commit(), "os", runtime.GOOS, "data", a.d.Layout.Root)
 
 	if a.settings != nil {
@@ -149,8 +163,32 @@ func (a *App) startup(ctx context.Context) {
 			wruntime.EventsEmit(ctx, EventNetStatus, s)
 		}}.Serve(wctx)
 	})
+	if a.photos.lib != nil {
+		wruntime.OnFileDrop(ctx, func(_, _ int, paths []string) {
+			if err := a.photos.Import(paths); err == nil {
+				wruntime.EventsEmit(ctx, EventPhotosDropped, len(paths))
+			}
+		})
+	}
 	// SIGINT/SIGTERM need no handler here: Wails catches them and quits
 	// through beforeClose and shutdown, like closing the window.
+}
+
+// workCtx is the context background work runs under; it ends at shutdown.
+func (a *App) workCtx() context.Context {
+	if a.work == nil {
+		return context.Background()
+	}
+	return a.work
+}
+
+// photoFiles serves the photo library's files (thumbnails, renditions) to
+// the page under photos.URLPrefix.
+func (a *App) photoFiles() http.Handler {
+	if a.photos.lib == nil {
+		return http.NotFoundHandler()
+	}
+	return a.photos.lib.Handler()
 }
 
 func (a *App) spawn(f func()) {

@@ -11,4 +11,12 @@ const (
 	EventFlush = "app:flush"
 	// EventFlushed is the frontend's answer to EventFlush.
 	EventFlushed = "app:flushed"
+	// EventPhotosImporting carries a photos.Progress: files finished so far in a running import.
+	EventPhotosImporting = "photos:importing"
+	// EventPhotosImported carries the photos.ImportResult of a finished (or cancelled) import.
+	EventPhotosImported = "photos:imported"
+	// EventPhotosDropped fires when files dropped on the window started an import (carries how many paths).
+	EventPhotosDropped = "photos:dropped"
+	// EventPhotosChanged carries the ids of photos whose fields changed (caption edited, template applied).
+	EventPhotosChanged = "photos:changed"
 )

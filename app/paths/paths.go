@@ -26,7 +26,11 @@ type Layout struct {
 // DB is the BadgerDB directory.
 func (l Layout) DB() string { return filepath.Join(l.Root, "db") }
 
-// Logs is the folder holding log files.
+// Photos is the photo library's folder: one sub-folder per photo with the
+// original, the web rendition and the thumbnail.
+func (l Layout) Photos() string { return filepath.Join(l.Root, "photos") }
+
+// Logs is the folder of the rotating log files.
 func (l Layout) Logs() string { return filepath.Join(l.Root, "logs") }
 
 // LogFile is the current log file.

@@ -518,3 +518,36 @@ func TestHandlerServesFilesAndNothingElse(t *testing.T) {
 		}
 	}
 }
+
+func TestCodesAndHouseStyle(t *testing.T) {
+	l := newLib(t)
+	tsv := "\ufeffmensos\tMenteri Sosial Agus Gumiwang Kartasasmita\r\njkt\tJakarta\r\nrusak tanpa tab\r\n"
+	table, err := l.ImportCodes(strings.NewReader(tsv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(table.Codes) != 2 || len(table.Problems) != 1 || table.Problems[0].Line != 3 {
+		t.Fatalf("import: %+v", table)
+	}
+	var buf bytes.Buffer
+	if err := l.ExportCodes(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "mensos\tMenteri Sosial Agus Gumiwang Kartasasmita\njkt\tJakarta\n" {
+		t.Fatalf("export: %q", buf.String())
+	}
+
+	p := Photo{ID: ids.New(l.now()), SHA256: "x", Taken: "2019-08-21T23:30:00+07:00"}
+	if err := l.st.PutJSON(pPhoto+p.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	in := HouseStyleInput{ID: p.ID, Caption: "Warga antre bantuan", Place: "Jayapura", Province: "Papua", Credit: "Masran Rauf", Lang: "id"}
+	got, err := l.HouseStyle(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 23:30 WIB is 01:30 WIT the next day, a Thursday.
+	if want := "Warga antre bantuan, Jayapura, Kamis (22/8/2019). (Foto: Masran Rauf)"; got != want {
+		t.Fatalf("house style\n got %q\nwant %q", got, want)
+	}
+}

@@ -43,13 +43,24 @@ type Settings struct {
 	Window   Window `json:"window"`
 	// LastArticle is the article open when Warta last closed; it opens again.
 	LastArticle string `json:"lastArticle"`
+	// PhotoLongEdge is the long edge in pixels of the web rendition made
+	// for each imported photo (the copy that is uploaded and exported).
+	PhotoLongEdge int `json:"photoLongEdge"`
 }
+
+// Web rendition sizes the user can choose between.
+const (
+	DefaultPhotoLongEdge = 2048
+	MinPhotoLongEdge     = 800
+	MaxPhotoLongEdge     = 6000
+)
 
 const (
 	keyLanguage = "cfg/language"
 	keyTheme    = "cfg/theme"
 	keyWindow   = "cfg/window"
 	keyLast     = "cfg/lastArticle"
+	keyLongEdge = "cfg/photoLongEdge"
 )
 
 // Service reads and writes settings.
@@ -64,7 +75,7 @@ func New(st *store.Store) *Service { return &Service{st: st} }
 // A corrupt value is reported, and its default used, so one bad setting
 // never stops the app from starting.
 func (s *Service) Load() (Settings, error) {
-	out := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}}
+	out := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}, PhotoLongEdge: DefaultPhotoLongEdge}
 	var errs []error
 	get := func(key string, v any) {
 		if err := s.st.GetJSON(key, v); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -75,6 +86,10 @@ func (s *Service) Load() (Settings, error) {
 	get(keyTheme, &out.Theme)
 	get(keyWindow, &out.Window)
 	get(keyLast, &out.LastArticle)
+	get(keyLongEdge, &out.PhotoLongEdge)
+	if out.PhotoLongEdge < MinPhotoLongEdge || out.PhotoLongEdge > MaxPhotoLongEdge {
+		out.PhotoLongEdge = DefaultPhotoLongEdge
+	}
 	if out.Language != "" && !slices.Contains(Languages, out.Language) {
 		out.Language = ""
 	}
@@ -104,6 +119,14 @@ func (s *Service) SetTheme(theme string) error {
 // SetLastArticle remembers the open article ("" when none is open).
 func (s *Service) SetLastArticle(id string) error {
 	return s.st.PutJSON(keyLast, id)
+}
+
+// SetPhotoLongEdge stores the web rendition size for photos imported from now on.
+func (s *Service) SetPhotoLongEdge(px int) error {
+	if px < MinPhotoLongEdge || px > MaxPhotoLongEdge {
+		return fmt.Errorf("photo size %d px: %w (between %d and %d)", px, ErrInvalid, MinPhotoLongEdge, MaxPhotoLongEdge)
+	}
+	return s.st.PutJSON(keyLongEdge, px)
 }
 
 // SetWindow stores the window geometry.

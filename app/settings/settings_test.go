@@ -24,7 +24,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}}
+	want := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}, PhotoLongEdge: DefaultPhotoLongEdge}
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -39,6 +39,9 @@ func TestRememberedAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.SetLastArticle("01JABC"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPhotoLongEdge(1600); err != nil {
 		t.Fatal(err)
 	}
 	w := Window{Width: 1000, Height: 700, X: 40, Y: 30, Maximised: true}
@@ -56,7 +59,7 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" {
+	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" || got.PhotoLongEdge != 1600 {
 		t.Fatalf("after reopen: %+v", got)
 	}
 }
@@ -68,6 +71,9 @@ func TestInvalidValuesRefused(t *testing.T) {
 	}
 	if err := s.SetTheme("pink"); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("SetTheme(pink) = %v", err)
+	}
+	if err := s.SetPhotoLongEdge(100); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("SetPhotoLongEdge(100) = %v", err)
 	}
 	if err := s.SetLanguage(""); err != nil {
 		t.Fatalf("follow-OS language refused: %v", err)

@@ -22,8 +22,12 @@
 //	                               so that a save can remove the ones it no longer has
 //	sg/<kind>/<value>       JSON   how many articles use <value> (an integer) as one of the
 //	                               reporters, editors, categories, tags, places, agencies
+//	ph/<id>                 JSON   a photo (photos.Photo): file facts, camera metadata, caption fields
+//	phh/<sha256>            text   the id of the photo whose original has that SHA-256 (dedupe)
+//	pht/<name>              JSON   a caption template (photos.Template); <name> folded to lower case
+//	phc                     JSON   the code replacement table ([]codes.Code)
 //
-// <id> is an article id: 26 characters of Crockford base32, lower case
+// <id> is an article or photo id: 26 characters of Crockford base32, lower case
 // (time-sortable, like a ULID). An article's art, sum, ls, ix, tk and sg
 // keys, and its newest revision, are always written in one transaction.
 //

@@ -3,7 +3,8 @@
 // Event names mirror app/bridge/events.go.
 import * as App from './wailsjs/go/bridge/App'
 import * as Articles from './wailsjs/go/bridge/Articles'
-import { articles, bridge, netstatus } from './wailsjs/go/models'
+import * as Photos from './wailsjs/go/bridge/Photos'
+import { articles, bridge, netstatus, photos } from './wailsjs/go/models'
 import { EventsEmit, EventsOn } from './wailsjs/runtime/runtime'
 import type { Key } from './i18n'
 import { withTimeout } from './timeout'
@@ -76,6 +77,131 @@ export interface ImportResult {
   unchanged: number
 }
 
+/** Caption fields of a photo (jpegmeta.Fields). */
+export interface PhotoFields {
+  caption: string
+  headline: string
+  title: string
+  creator: string[]
+  creatorTitle: string
+  credit: string
+  source: string
+  copyright: string
+  altText: string
+  keywords: string[]
+  city: string
+  subLocation: string
+  province: string
+  country: string
+  countryCode: string
+  dateCreated: string
+  jobId: string
+  instructions: string
+  captionWriter: string
+}
+export type FieldName = keyof PhotoFields
+export interface Photo {
+  id: string
+  sha256: string
+  name: string
+  format: 'jpeg' | 'png'
+  bytes: number
+  width: number
+  height: number
+  orientation: number
+  taken: string
+  make: string
+  model: string
+  lens: string
+  gps?: { lat: number; lon: number; alt?: number } | null
+  fields: PhotoFields
+  warnings?: string[] | null
+  importedAt: string
+  updatedAt: string
+}
+export interface Change {
+  field: FieldName
+  mode: 'replace' | 'append'
+  text: string
+  values: string[]
+}
+export interface Template {
+  name: string
+  changes: Change[]
+}
+export type FileCode =
+  | 'added'
+  | 'duplicate'
+  | 'empty'
+  | 'heic'
+  | 'unsupported'
+  | 'tooLarge'
+  | 'corrupt'
+  | 'diskFull'
+  | 'unreadable'
+  | 'cancelled'
+  | 'failed'
+export interface FileResult {
+  path: string
+  name: string
+  code: FileCode
+  error?: string
+  photo?: Photo | null
+  duplicateOf?: string
+}
+export interface ImportProgress {
+  total: number
+  added: number
+  duplicates: number
+  failed: number
+  files: FileResult[] | null
+}
+export interface PhotoImportResult {
+  total: number
+  added: number
+  duplicates: number
+  failed: number
+  skipped: number
+  cancelled: boolean
+  diskFull: boolean
+  files: FileResult[] | null
+}
+export interface ExportResult {
+  id: string
+  path?: string
+  error?: string
+  truncated?: { field: string; dataset: string; limit: number; original: number; kept: number }[] | null
+  notes?: string[] | null
+}
+export interface Code {
+  code: string
+  text: string
+  alt?: string[] | null
+}
+export interface CodeProblem {
+  line: number
+  kind: string
+  message: string
+}
+export interface CodeTable {
+  codes: Code[]
+  problems: CodeProblem[] | null
+}
+export interface HouseStyleInput {
+  id: string
+  caption: string
+  place: string
+  province: string
+  credit: string
+  lang: string
+  withTime: boolean
+}
+
+/** photoURL is where the window loads a photo's file from (app/photos.URLPrefix). */
+export function photoURL(id: string, kind: 'thumb' | 'web' | 'original'): string {
+  return `/photo/${id}/${kind}`
+}
+
 /** wire converts between the UI's plain shapes and the generated classes. */
 const wire = <T>(v: unknown) => v as T
 
@@ -84,6 +210,10 @@ export const events = {
   activated: 'app:activated',
   flush: 'app:flush',
   flushed: 'app:flushed',
+  photosImporting: 'photos:importing',
+  photosImported: 'photos:imported',
+  photosDropped: 'photos:dropped',
+  photosChanged: 'photos:changed',
 } as const
 
 /** BackendError is a failed call to Go: what we were doing, and Go's message. */
@@ -148,6 +278,26 @@ export const api = {
       call('action.export', () => Articles.ExportArticle(wire<articles.Article>(a), format)),
     exportLibrary: () => call('action.exportLibrary', () => Articles.ExportLibrary()),
     importLibrary: () => call('action.importLibrary', () => Articles.ImportLibrary().then(wire<ImportResult>)),
+  },
+  setPhotoLongEdge: (px: number) => call('action.saveSettings', () => App.SetPhotoLongEdge(px)),
+  photos: {
+    list: () => call('action.loadPhotos', () => Photos.List().then(wire<Photo[]>)),
+    get: (ids: string[]) => call('action.loadPhotos', () => Photos.Get(ids).then(wire<Photo[]>)),
+    chooseFiles: () => call('action.importPhotos', () => Photos.ChooseFiles()),
+    chooseFolder: () => call('action.importPhotos', () => Photos.ChooseFolder()),
+    import: (paths: string[]) => call('action.importPhotos', () => Photos.Import(paths)),
+    cancelImport: () => call('action.importPhotos', () => Photos.CancelImport()),
+    apply: (ids: string[], changes: Partial<Change>[]) =>
+      call('action.savePhotos', () => Photos.Apply(ids, wire<photos.Change[]>(changes)).then(wire<Photo[]>)),
+    delete: (ids: string[]) => call('action.deletePhotos', () => Photos.Delete(ids)),
+    templates: () => call('action.loadTemplates', () => Photos.Templates().then(wire<Template[]>)),
+    saveTemplate: (t: Template, previous: string) =>
+      call('action.saveTemplate', () => Photos.SaveTemplate(wire<photos.Template>(t), previous).then(wire<Template>)),
+    deleteTemplate: (name: string) => call('action.saveTemplate', () => Photos.DeleteTemplate(name)),
+    applyTemplate: (name: string, ids: string[]) =>
+      call('action.applyTemplate', () => Photos.ApplyTemplate(name, ids).then(wire<Photo[]>)),
+    export: (ids: string[], kind: 'web' | 'original') =>
+      call('action.exportPhotos', () => Photos.Export(ids, kind).then(wire<ExportResult[] | null>)),
   },
 }
 
