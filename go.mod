@@ -3,12 +3,13 @@ module github.com/warta-news/warta
 go 1.26.8
 
 require (
+	github.com/bep/imagemeta v1.0.1
 	github.com/dgraph-io/badger/v4 v4.9.6
 	github.com/gofrs/flock v0.13.2
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/wailsapp/wails/v2 v2.9.2
 	golang.org/x/net v0.26.0
-	golang.org/x/text v0.16.0
+	golang.org/x/text v0.41.0
 )
 
 require (
