@@ -1,21 +1,29 @@
 package photos
 
 import (
-	"bytes"
-
-	"github.com/warta-news/warta/app/photos/jpegmeta"
+	"github.com/warta-news/warta/app/photos/photoinfo"
 )
 
-// describe fills in what the file says about itself: caption fields,
-// time taken, camera, place.
+// describe fills in what the file says about itself: caption fields
+// photographers pre-filled, time taken, camera, place. Damaged metadata
+// only adds warnings: the pixels decide whether the import succeeds.
 func describe(p *Photo, data []byte) {
-	if p.Format != "jpeg" {
-		return
-	}
-	f, err := jpegmeta.Read(bytes.NewReader(data))
+	info, err := photoinfo.Read(data)
 	if err != nil {
-		p.Warnings = append(p.Warnings, "caption fields unreadable: "+err.Error())
+		p.Warnings = append(p.Warnings, "metadata unreadable: "+err.Error())
 		return
 	}
-	p.Fields = f
+	p.Fields = info.Fields
+	p.Make, p.Model, p.Lens = info.Make, info.Model, info.Lens
+	if info.GPS != nil {
+		p.GPS = &GPS{Lat: info.GPS.Lat, Lon: info.GPS.Lon, Alt: info.GPS.Alt}
+	}
+	if !info.Taken.IsZero() {
+		if info.HasOffset {
+			p.Taken = info.Taken.Format("2006-01-02T15:04:05Z07:00")
+		} else {
+			p.Taken = info.Taken.Format("2006-01-02T15:04:05")
+		}
+	}
+	p.Warnings = append(p.Warnings, info.Warnings...)
 }

@@ -214,6 +214,9 @@ func TestImportBatchWithBadFiles(t *testing.T) {
 	if iphone.Orientation != 6 || iphone.Height <= iphone.Width {
 		t.Errorf("iPhone photo: orientation %d, upright %d×%d; want 6 and portrait", iphone.Orientation, iphone.Width, iphone.Height)
 	}
+	if iphone.Make != "Apple" || iphone.GPS == nil || iphone.Taken == "" {
+		t.Errorf("iPhone camera facts not read: make %q gps %v taken %q", iphone.Make, iphone.GPS, iphone.Taken)
+	}
 	ref := findPhoto(t, list, "IPTC-PhotometadataRef-Std2021.1.jpg")
 	if !strings.Contains(ref.Fields.Caption, "The description aka caption") || len(ref.Fields.Creator) == 0 || ref.Fields.AltText == "" {
 		t.Errorf("IPTC reference fields not read: %+v", ref.Fields)
