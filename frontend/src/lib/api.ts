@@ -4,7 +4,7 @@
 import * as App from './wailsjs/go/bridge/App'
 import * as Articles from './wailsjs/go/bridge/Articles'
 import * as Photos from './wailsjs/go/bridge/Photos'
-import { articles, bridge, netstatus, photos } from './wailsjs/go/models'
+import { articles, bridge, codes, netstatus, photos } from './wailsjs/go/models'
 import { EventsEmit, EventsOn } from './wailsjs/runtime/runtime'
 import type { Key } from './i18n'
 import { withTimeout } from './timeout'
@@ -296,6 +296,13 @@ export const api = {
     deleteTemplate: (name: string) => call('action.saveTemplate', () => Photos.DeleteTemplate(name)),
     applyTemplate: (name: string, ids: string[]) =>
       call('action.applyTemplate', () => Photos.ApplyTemplate(name, ids).then(wire<Photo[]>)),
+    codes: () => call('action.loadCodes', () => Photos.Codes().then(wire<Code[] | null>)),
+    setCodes: (codes: Code[]) => call('action.saveCodes', () => Photos.SetCodes(wire<codes.Code[]>(codes)).then(wire<CodeTable>)),
+    importCodes: () => call('action.importCodes', () => Photos.ImportCodes().then(wire<CodeTable | null>)),
+    exportCodes: () => call('action.exportCodes', () => Photos.ExportCodes()),
+    houseStyle: (input: HouseStyleInput) =>
+      call('action.houseStyle', () => Photos.HouseStyle(wire<photos.HouseStyleInput>(input))),
+    provinces: () => call('action.loadPhotos', () => Photos.Provinces()),
     export: (ids: string[], kind: 'web' | 'original') =>
       call('action.exportPhotos', () => Photos.Export(ids, kind).then(wire<ExportResult[] | null>)),
   },

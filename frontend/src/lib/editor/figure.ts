@@ -13,11 +13,25 @@ export function isLocalImage(src: unknown): src is string {
   )
 }
 
+/** photoId is the library photo a figure shows, or null. */
+export function photoId(src: unknown): string | null {
+  const m = typeof src === 'string' ? /^warta-photo:([a-z0-9]+)$/i.exec(src) : null
+  return m ? m[1] : null
+}
+
+/** displaySrc is what the <img> loads: library photos come from Go's file handler. */
+export function displaySrc(src: string): string {
+  const id = photoId(src)
+  return id ? `/photo/${id}/web` : src
+}
+
 declare module '@tiptap/core' {
   interface Commands<ReturnType> {
     figure: {
-      /** insertFigure adds a figure with an empty caption at the selection. */
-      insertFigure: (attrs?: { src?: string | null; alt?: string }) => ReturnType
+      /** insertFigure adds a figure at the selection, with a caption if given. */
+      insertFigure: (attrs?: { src?: string | null; alt?: string; caption?: string }) => ReturnType
+      /** setFigureLinked links or detaches the caption of the figure at the selection. */
+      setFigureLinked: (linked: boolean) => ReturnType
     }
   }
 }
@@ -36,7 +50,8 @@ export const Figure = Node.create({
       src: {
         default: null,
         parseHTML: (el) => {
-          const src = el.querySelector('img')?.getAttribute('src')
+          const img = el.querySelector('img')
+          const src = img?.getAttribute('data-src') ?? img?.getAttribute('src')
           return isLocalImage(src) ? src : null
         },
         renderHTML: () => ({}),
@@ -44,6 +59,13 @@ export const Figure = Node.create({
       alt: {
         default: '',
         parseHTML: (el) => el.querySelector('img')?.getAttribute('alt') ?? '',
+        renderHTML: () => ({}),
+      },
+      // A library photo's caption and the figure's stay the same text
+      // (editing either changes both) unless the user detaches them.
+      linked: {
+        default: true,
+        parseHTML: (el) => el.getAttribute('data-linked') !== 'false',
         renderHTML: () => ({}),
       },
     }
@@ -54,10 +76,13 @@ export const Figure = Node.create({
   },
 
   renderHTML({ node, HTMLAttributes }) {
-    const img = isLocalImage(node.attrs.src)
-      ? ['img', { src: node.attrs.src, alt: node.attrs.alt, draggable: 'false' }]
+    const src = node.attrs.src
+    const img = isLocalImage(src)
+      ? ['img', { src: displaySrc(src), 'data-src': src, alt: node.attrs.alt, draggable: 'false' }]
       : ['div', { class: 'figure-placeholder', contenteditable: 'false' }]
-    return ['figure', mergeAttributes(HTMLAttributes, { 'data-type': 'figure' }), img, ['figcaption', 0]]
+    const attrs: Record<string, string> = { 'data-type': 'figure' }
+    if (photoId(src)) attrs['data-linked'] = String(node.attrs.linked !== false)
+    return ['figure', mergeAttributes(HTMLAttributes, attrs), img, ['figcaption', 0]]
   },
 
   addCommands() {
@@ -65,7 +90,15 @@ export const Figure = Node.create({
       insertFigure:
         (attrs = {}) =>
         ({ commands }) =>
-          commands.insertContent({ type: this.name, attrs: { src: attrs.src ?? null, alt: attrs.alt ?? '' } }),
+          commands.insertContent({
+            type: this.name,
+            attrs: { src: attrs.src ?? null, alt: attrs.alt ?? '' },
+            content: attrs.caption ? [{ type: 'text', text: attrs.caption }] : [],
+          }),
+      setFigureLinked:
+        (linked) =>
+        ({ commands }) =>
+          commands.updateAttributes(this.name, { linked }),
     }
   },
 })
