@@ -322,3 +322,8 @@ export function onNetStatus(f: (s: NetStatus) => void): () => void {
 export function onActivated(f: () => void): () => void {
   return EventsOn(events.activated, f)
 }
+
+/** onEvent listens to one of Go's events (see events); it returns the unsubscribe function. */
+export function onEvent<T>(name: (typeof events)[keyof typeof events], f: (payload: T) => void): () => void {
+  return EventsOn(name, f)
+}

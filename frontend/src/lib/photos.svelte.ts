@@ -1,9 +1,8 @@
 // The photo library as the UI sees it: one list shared by the Photos screen
 // and the editor's photo picker, kept current by the import events, so an
 // import that runs while the user writes an article is not lost.
-import { api, events, type Code, type FileResult, type ImportProgress, type Photo, type PhotoImportResult } from './api'
+import { api, events, onEvent, type Code, type FileResult, type ImportProgress, type Photo, type PhotoImportResult } from './api'
 import { tableOf, type CodeTable } from './codes'
-import { EventsOn } from './wailsjs/runtime/runtime'
 import { reportError } from './notices.svelte'
 
 export interface ImportState {
@@ -112,14 +111,14 @@ export function startImport(): void {
 /** subscribe listens to Go's photo events; App calls it once. */
 export function subscribe(onDropped: () => void): () => void {
   const offs = [
-    EventsOn(events.photosImporting, onProgress),
-    EventsOn(events.photosImported, onDone),
-    EventsOn(events.photosDropped, () => {
+    onEvent(events.photosImporting, onProgress),
+    onEvent(events.photosImported, onDone),
+    onEvent(events.photosDropped, () => {
       startImport()
       onDropped()
     }),
-    EventsOn(events.photosChanged, (ids: string[]) => {
-      void api.photos.get(ids).then(replace, reportError)
+    onEvent(events.photosChanged, (ids: unknown) => {
+      void api.photos.get(ids as string[]).then(replace, reportError)
     }),
   ]
   return () => offs.forEach((off) => off())
