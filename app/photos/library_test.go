@@ -43,6 +43,19 @@ func openLib(t testing.TB, dir string) (*Library, *store.Store) {
 	return l, st
 }
 
+// openLibOrExit is openLib for a child process without a testing.T.
+func openLibOrExit(dir string, fail func(string, error)) (*Library, *store.Store) {
+	st, err := store.Open(filepath.Join(dir, "db"), nil, store.Options{})
+	if err != nil {
+		fail("open", err)
+	}
+	l, err := New(st, filepath.Join(dir, "photos"), nil)
+	if err != nil {
+		fail("library", err)
+	}
+	return l, st
+}
+
 func newLib(t testing.TB) *Library {
 	t.Helper()
 	l, st := openLib(t, t.TempDir())
