@@ -8,7 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	_ "image/png"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -565,5 +565,47 @@ func TestCodesAndHouseStyle(t *testing.T) {
 	// 23:30 WIB is 01:30 WIT the next day, a Thursday.
 	if want := "Warga antre bantuan, Jayapura, Kamis (22/8/2019). (Foto: Masran Rauf)"; got != want {
 		t.Fatalf("house style\n got %q\nwant %q", got, want)
+	}
+}
+
+// PNG is accepted: imported as is, exported as is from the original (with
+// a note that PNG carries no IPTC) and as a captioned JPEG from the web
+// rendition.
+func TestPNGImportAndExport(t *testing.T) {
+	l := newLib(t)
+	img := image.NewNRGBA(image.Rect(0, 0, 300, 200))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	src := writeFile(t, filepath.Join(t.TempDir(), "grafik.png"), buf.Bytes())
+	res, err := l.Import(context.Background(), []string{src}, ImportOptions{}, nil)
+	if err != nil || res.Added != 1 {
+		t.Fatal(res, err)
+	}
+	p := res.Files[0].Photo
+	if p.Format != "png" || p.Width != 300 || p.Height != 200 {
+		t.Fatalf("%+v", p)
+	}
+	if _, err := l.Apply([]string{p.ID}, []Change{{Field: "caption", Text: "Grafik penyaluran bansos 2019"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	orig, _ := l.Export([]string{p.ID}, out, KindOriginal)
+	if orig[0].Error != "" || filepath.Ext(orig[0].Path) != ".png" || len(orig[0].Notes) == 0 || sha(t, orig[0].Path) != sha(t, src) {
+		t.Fatalf("original export: %+v", orig[0])
+	}
+	web, _ := l.Export([]string{p.ID}, out, KindWeb)
+	f, err := os.Open(web[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fields, err := jpegmeta.Read(f)
+	if err != nil || fields.Caption != "Grafik penyaluran bansos 2019" {
+		t.Fatalf("web export of a PNG: %q %v", fields.Caption, err)
 	}
 }
