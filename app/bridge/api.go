@@ -29,6 +29,8 @@ type Info struct {
 	Net             netstatus.Status `json:"net"`
 	// LastArticle is the article to reopen ("" for none).
 	LastArticle string `json:"lastArticle"`
+	// Section is the screen to open ("articles", "photos", …).
+	Section string `json:"section"`
 	// PhotoLongEdge is the web rendition size for imported photos, in px.
 	PhotoLongEdge int `json:"photoLongEdge"`
 	// StartupError is set when the local store could not be opened; the UI
@@ -79,6 +81,7 @@ func (a *App) info() (Info, error) {
 	i.Theme = s.Theme
 	i.LastArticle = s.LastArticle
 	i.PhotoLongEdge = s.PhotoLongEdge
+	i.Section = s.Section
 	return i, nil
 }
 
@@ -120,6 +123,16 @@ func (a *App) SetPhotoLongEdge(px int) (Info, error) {
 			return Info{}, err
 		}
 		return a.info()
+	})
+}
+
+// SetSection remembers the open screen, to reopen it next time.
+func (a *App) SetSection(section string) error {
+	return guardErr(a.log, "SetSection", func() error {
+		if a.settings == nil {
+			return errNoStore
+		}
+		return a.settings.SetSection(section)
 	})
 }
 

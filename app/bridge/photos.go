@@ -22,6 +22,7 @@ type Photos struct {
 
 	mu      sync.Mutex
 	cancels []context.CancelFunc // running and queued imports
+	batch   int                  // numbers the imports, so the page can tell their events apart
 }
 
 func (s *Photos) ready() error {
@@ -126,13 +127,19 @@ func (s *Photos) startImport(paths []string) error {
 	ctx, cancel := context.WithCancel(s.app.workCtx())
 	s.mu.Lock()
 	s.cancels = append(s.cancels, cancel)
+	s.batch++
+	batch := s.batch
 	s.mu.Unlock()
 	s.app.spawn(func() {
 		defer cancel()
 		s.app.log.Info("photo import started", "paths", len(paths))
+		// Events can reach the page out of order (the dev server sends each
+		// on its own goroutine): Batch lets it drop a late progress report.
 		res, err := s.lib.Import(ctx, paths, photos.ImportOptions{LongEdge: longEdge}, func(p photos.Progress) {
+			p.Batch = batch
 			wruntime.EventsEmit(s.app.ctx, EventPhotosImporting, p)
 		})
+		res.Batch = batch
 		if err != nil {
 			s.app.log.Error("photo import failed", "err", err)
 		}

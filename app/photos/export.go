@@ -78,7 +78,9 @@ func (l *Library) exportOne(r *ExportResult, dir, kind string, taken map[string]
 		r.Notes = append(r.Notes, "PNG files carry no IPTC captions: export the web version to have them embedded")
 	} else {
 		var buf bytes.Buffer
-		rep, err := jpegmeta.Write(bytes.NewReader(data), &buf, p.Fields)
+		// A web rendition has no EXIF of its own: give it a minimal one so
+		// that EXIF-only readers show the caption as well.
+		rep, err := jpegmeta.WriteWith(bytes.NewReader(data), &buf, p.Fields, jpegmeta.Options{CreateEXIF: true})
 		if err != nil {
 			return err
 		}

@@ -59,6 +59,8 @@ type FileResult struct {
 // Progress is one throttled report during an import: the files finished
 // since the last report and the running totals.
 type Progress struct {
+	// Batch tells imports apart; the caller sets it (Import leaves it 0).
+	Batch      int          `json:"batch"`
 	Total      int          `json:"total"`
 	Added      int          `json:"added"`
 	Duplicates int          `json:"duplicates"`
@@ -69,6 +71,7 @@ type Progress struct {
 // ImportResult is the whole import: every file given (and found in the
 // folders given), in order.
 type ImportResult struct {
+	Batch      int          `json:"batch"` // as in Progress
 	Total      int          `json:"total"`
 	Added      int          `json:"added"`
 	Duplicates int          `json:"duplicates"`

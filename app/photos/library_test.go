@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -475,6 +476,14 @@ func TestExportWritesCaptionsAndNeverOverwrites(t *testing.T) {
 		f.Close()
 		if err != nil || fields.Caption != strings.TrimSpace(long) || fields.Creator[0] != "Masran Rauf" {
 			t.Errorf("%s: exported caption %q…, %v", kind, fields.Caption[:min(40, len(fields.Caption))], err)
+		}
+		// EXIF too, also in the re-encoded web rendition (which had none).
+		out, err := exec.Command("exiftool", "-s3", "-IFD0:ImageDescription", "-IFD0:Artist", rs[0].Path).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := strings.TrimSpace(long) + "\nMasran Rauf\n"; string(out) != want {
+			t.Errorf("%s: EXIF %q", kind, out)
 		}
 	}
 	names, _ := filepath.Glob(filepath.Join(out, "*"))

@@ -12,6 +12,9 @@ import (
 // Languages the UI is translated into, in the order the UI lists them.
 var Languages = []string{"id", "en"}
 
+// Sections are the sidebar's screens.
+var Sections = []string{"articles", "photos", "upload", "settings"}
+
 // Themes the user can choose; "system" follows the OS.
 var Themes = []string{"system", "light", "dark"}
 
@@ -43,6 +46,9 @@ type Settings struct {
 	Window   Window `json:"window"`
 	// LastArticle is the article open when Warta last closed; it opens again.
 	LastArticle string `json:"lastArticle"`
+	// Section is the sidebar screen open when Warta last closed
+	// ("articles", "photos", "upload", "settings"); it opens again.
+	Section string `json:"section"`
 	// PhotoLongEdge is the long edge in pixels of the web rendition made
 	// for each imported photo (the copy that is uploaded and exported).
 	PhotoLongEdge int `json:"photoLongEdge"`
@@ -61,6 +67,7 @@ const (
 	keyWindow   = "cfg/window"
 	keyLast     = "cfg/lastArticle"
 	keyLongEdge = "cfg/photoLongEdge"
+	keySection  = "cfg/section"
 )
 
 // Service reads and writes settings.
@@ -87,6 +94,10 @@ func (s *Service) Load() (Settings, error) {
 	get(keyWindow, &out.Window)
 	get(keyLast, &out.LastArticle)
 	get(keyLongEdge, &out.PhotoLongEdge)
+	get(keySection, &out.Section)
+	if !slices.Contains(Sections, out.Section) {
+		out.Section = "articles"
+	}
 	if out.PhotoLongEdge < MinPhotoLongEdge || out.PhotoLongEdge > MaxPhotoLongEdge {
 		out.PhotoLongEdge = DefaultPhotoLongEdge
 	}
@@ -127,6 +138,14 @@ func (s *Service) SetPhotoLongEdge(px int) error {
 		return fmt.Errorf("photo size %d px: %w (between %d and %d)", px, ErrInvalid, MinPhotoLongEdge, MaxPhotoLongEdge)
 	}
 	return s.st.PutJSON(keyLongEdge, px)
+}
+
+// SetSection remembers the open screen.
+func (s *Service) SetSection(section string) error {
+	if !slices.Contains(Sections, section) {
+		return fmt.Errorf("screen %q: %w (choose one of %v)", section, ErrInvalid, Sections)
+	}
+	return s.st.PutJSON(keySection, section)
 }
 
 // SetWindow stores the window geometry.

@@ -24,7 +24,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}, PhotoLongEdge: DefaultPhotoLongEdge}
+	want := Settings{Theme: "system", Window: Window{Width: DefaultWidth, Height: DefaultHeight, X: -1, Y: -1}, PhotoLongEdge: DefaultPhotoLongEdge, Section: "articles"}
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -44,6 +44,9 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err := s.SetPhotoLongEdge(1600); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetSection("photos"); err != nil {
+		t.Fatal(err)
+	}
 	w := Window{Width: 1000, Height: 700, X: 40, Y: 30, Maximised: true}
 	if err := s.SetWindow(w); err != nil {
 		t.Fatal(err)
@@ -59,7 +62,7 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" || got.PhotoLongEdge != 1600 {
+	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" || got.PhotoLongEdge != 1600 || got.Section != "photos" {
 		t.Fatalf("after reopen: %+v", got)
 	}
 }
@@ -71,6 +74,9 @@ func TestInvalidValuesRefused(t *testing.T) {
 	}
 	if err := s.SetTheme("pink"); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("SetTheme(pink) = %v", err)
+	}
+	if err := s.SetSection("../x"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("SetSection = %v", err)
 	}
 	if err := s.SetPhotoLongEdge(100); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("SetPhotoLongEdge(100) = %v", err)

@@ -28,8 +28,9 @@ import (
 //     block with the entry added and the header's IFD0 offset updated.
 //
 // Only IFD0 entries and the header offset change; the bytes of an old value
-// or old IFD0 are left in place, unreferenced. A file without EXIF gets none;
-// a damaged IFD0 is left alone and noted in the Report.
+// or old IFD0 are left in place, unreferenced. A file without EXIF gets none,
+// unless Options.CreateEXIF asks for a minimal one; a damaged IFD0 is left
+// alone and noted in the Report.
 
 var exifHeader = []byte("Exif\x00\x00")
 
@@ -48,9 +49,10 @@ type ifdEntry struct {
 
 var errEXIF = errors.New("EXIF IFD0 damaged")
 
-// syncEXIF updates the three IFD0 tags in the EXIF segment, if any. It
+// syncEXIF updates the three IFD0 tags in the EXIF segment; without one it
+// creates one only if create is set and there is something to say. It
 // returns a note when it had to leave EXIF unchanged.
-func syncEXIF(file *File, f Fields) string {
+func syncEXIF(file *File, f Fields, create bool) string {
 	idx := -1
 	for i, s := range file.Segments {
 		if s.Marker == markerAPP1 && bytes.HasPrefix(s.Data, exifHeader) {
@@ -58,10 +60,15 @@ func syncEXIF(file *File, f Fields) string {
 			break
 		}
 	}
-	if idx < 0 {
-		return ""
+	var tiff []byte
+	if idx >= 0 {
+		tiff = append([]byte(nil), file.Segments[idx].Data[len(exifHeader):]...)
+	} else {
+		if !create || (f.Caption == "" && len(f.Creator) == 0 && f.Copyright == "") {
+			return ""
+		}
+		tiff = minimalTIFF()
 	}
-	tiff := append([]byte(nil), file.Segments[idx].Data[len(exifHeader):]...)
 	out, err := patchIFD0(tiff, map[uint16]string{
 		tagImageDescription: f.Caption,
 		tagArtist:           strings.Join(f.Creator, "; "),
@@ -73,8 +80,53 @@ func syncEXIF(file *File, f Fields) string {
 	if len(exifHeader)+len(out) > maxSegmentData {
 		return "EXIF left unchanged: the EXIF segment would exceed 64 KiB"
 	}
+	if idx < 0 {
+		// EXIF goes first among the APPn segments, after JFIF's APP0.
+		idx = 0
+		for idx < len(file.Segments) && file.Segments[idx].Marker == markerAPP0 {
+			idx++
+		}
+		file.Segments = append(file.Segments[:idx], append([]Segment{{Marker: markerAPP1}}, file.Segments[idx:]...)...)
+	}
 	file.Segments[idx].Data = append(append([]byte(nil), exifHeader...), out...)
 	return ""
+}
+
+// minimalTIFF is the smallest EXIF block exiftool -validate accepts for a
+// JPEG: a big-endian TIFF header and an IFD0 with the four tags EXIF 2.32
+// (4.6.8, Table 19) requires — XResolution and YResolution 72/1,
+// ResolutionUnit 2 (inch), YCbCrPositioning 1 (centred) — and no next IFD.
+// patchIFD0 then adds the caption tags.
+func minimalTIFF() []byte {
+	bo := binary.BigEndian
+	const ifd0, n = 8, 4
+	values := ifd0 + 2 + 12*n + 4 // the two rationals follow IFD0
+	b := make([]byte, values+16)
+	copy(b, "MM")
+	bo.PutUint16(b[2:], 42)
+	bo.PutUint32(b[4:], ifd0)
+	bo.PutUint16(b[ifd0:], n)
+	entry := func(i int, tag, typ uint16, count, val uint32, inlineShort bool) {
+		p := ifd0 + 2 + 12*i
+		bo.PutUint16(b[p:], tag)
+		bo.PutUint16(b[p+2:], typ)
+		bo.PutUint32(b[p+4:], count)
+		if inlineShort {
+			bo.PutUint16(b[p+8:], uint16(val))
+		} else {
+			bo.PutUint32(b[p+8:], val)
+		}
+	}
+	const typeShort, typeRational = 3, 5
+	entry(0, 0x011A, typeRational, 1, uint32(values), false)   // XResolution
+	entry(1, 0x011B, typeRational, 1, uint32(values+8), false) // YResolution
+	entry(2, 0x0128, typeShort, 1, 2, true)                    // ResolutionUnit: inch
+	entry(3, 0x0213, typeShort, 1, 1, true)                    // YCbCrPositioning: centred
+	for _, at := range []int{values, values + 8} {
+		bo.PutUint32(b[at:], 72)
+		bo.PutUint32(b[at+4:], 1)
+	}
+	return b
 }
 
 func patchIFD0(tiff []byte, want map[uint16]string) ([]byte, error) {

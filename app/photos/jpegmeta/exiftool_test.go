@@ -5,6 +5,8 @@ import (
 	"crypto/md5"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -428,5 +430,55 @@ func TestWriteClearsAndKeepsOthers(t *testing.T) {
 	}
 	if got := single(m["XMP-iptcCore:ExtDescrAccessibility-en"]); got == "" {
 		t.Error("XMP-iptcCore:ExtDescrAccessibility-en lost")
+	}
+}
+
+// A re-encoded web rendition has no EXIF; with CreateEXIF it gets a minimal
+// IFD0 so that EXIF-only readers show the caption, and it stays valid.
+func TestCreateEXIF(t *testing.T) {
+	needExiftool(t)
+	img := image.NewGray(image.Rect(0, 0, 64, 48))
+	var src bytes.Buffer
+	if err := jpeg.Encode(&src, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "web.jpg")
+	if err := os.WriteFile(in, src.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := Fields{Caption: "Mensos menyerahkan bantuan — Jakarta", Creator: []string{"Masran Rauf", "Rivan Lingga"}, Copyright: "© Kemensos 2019"}
+	for _, create := range []bool{false, true} {
+		var out bytes.Buffer
+		if _, err := WriteWith(bytes.NewReader(src.Bytes()), &out, f, Options{CreateEXIF: create}); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("out-%v.jpg", create))
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m := exif(t, path)
+		desc, artist, copyright := single(m["IFD0:ImageDescription"]), single(m["IFD0:Artist"]), single(m["IFD0:Copyright"])
+		if !create {
+			if desc != "" {
+				t.Errorf("EXIF created without being asked: %q", desc)
+			}
+			continue
+		}
+		if desc != f.Caption || artist != "Masran Rauf; Rivan Lingga" || copyright != f.Copyright {
+			t.Errorf("created EXIF: %q / %q / %q", desc, artist, copyright)
+		}
+		for w := range warnings(t, path) {
+			if !strings.HasSuffix(w, ": OK") {
+				t.Errorf("exiftool -validate: %s", w)
+			}
+		}
+		if strippedMD5(t, path) != strippedMD5(t, in) {
+			t.Error("pixels changed")
+		}
+		got, err := Read(bytes.NewReader(out.Bytes()))
+		if err != nil || got.Caption != f.Caption {
+			t.Errorf("read back %q %v", got.Caption, err)
+		}
 	}
 }

@@ -112,6 +112,19 @@ func xmlSafe(s string) string {
 // not manage are kept.
 // Nothing is written to out if an error is returned.
 func Write(in io.Reader, out io.Writer, f Fields) (Report, error) {
+	return WriteWith(in, out, f, Options{})
+}
+
+// Options change what Write does.
+type Options struct {
+	// CreateEXIF adds a small EXIF block holding only IFD0 ImageDescription,
+	// Artist and Copyright to a file that has no EXIF (a re-encoded web
+	// rendition), so that EXIF-only readers show the caption too.
+	CreateEXIF bool
+}
+
+// WriteWith is Write with options.
+func WriteWith(in io.Reader, out io.Writer, f Fields, opt Options) (Report, error) {
 	var rep Report
 	f = normalise(f)
 	if f.DateCreated != "" {
@@ -129,7 +142,7 @@ func Write(in io.Reader, out io.Writer, f Fields) (Report, error) {
 	if err := setXMP(file, f); err != nil {
 		return rep, err
 	}
-	if note := syncEXIF(file, f); note != "" {
+	if note := syncEXIF(file, f, opt.CreateEXIF); note != "" {
 		rep.Notes = append(rep.Notes, note)
 	}
 	b, err := file.Bytes()

@@ -32,6 +32,7 @@ const (
 	markerEOI   = 0xD9
 	markerSOS   = 0xDA
 	markerTEM   = 0x01
+	markerAPP0  = 0xE0
 	markerAPP1  = 0xE1
 	markerAPP13 = 0xED
 )

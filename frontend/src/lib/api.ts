@@ -150,6 +150,7 @@ export interface FileResult {
   duplicateOf?: string
 }
 export interface ImportProgress {
+  batch: number
   total: number
   added: number
   duplicates: number
@@ -157,6 +158,7 @@ export interface ImportProgress {
   files: FileResult[] | null
 }
 export interface PhotoImportResult {
+  batch: number
   total: number
   added: number
   duplicates: number
@@ -279,6 +281,7 @@ export const api = {
     exportLibrary: () => call('action.exportLibrary', () => Articles.ExportLibrary()),
     importLibrary: () => call('action.importLibrary', () => Articles.ImportLibrary().then(wire<ImportResult>)),
   },
+  setSection: (section: string) => call('action.saveSettings', () => App.SetSection(section)),
   setPhotoLongEdge: (px: number) => call('action.saveSettings', () => App.SetPhotoLongEdge(px)),
   photos: {
     list: () => call('action.loadPhotos', () => Photos.List().then(wire<Photo[]>)),

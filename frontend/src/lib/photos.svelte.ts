@@ -72,7 +72,12 @@ function sortKey(p: Photo): string {
   return (p.taken || p.importedAt).slice(0, 19) + p.name
 }
 
+// Imports whose result has arrived: a progress report that comes later (Go
+// does not promise event order) is stale and must not reopen the bar.
+const finished = new Set<number>()
+
 function onProgress(p: ImportProgress) {
+  if (finished.has(p.batch)) return
   const st = library.importing
   if (!st.running) {
     st.running = true
@@ -95,6 +100,7 @@ function onProgress(p: ImportProgress) {
 }
 
 function onDone(r: PhotoImportResult) {
+  finished.add(r.batch)
   library.importing.running = false
   library.last = r
   library.problems = (r.files ?? []).filter((f) => f.code !== 'added' && f.code !== 'duplicate')
