@@ -76,7 +76,7 @@ bench: setup
 
 ## screenshot: refresh docs/screenshot.png from the real app under Xvfb
 screenshot: build
-	WARTA_SCREENSHOT_DIR=$(CURDIR)/docs go test -tags desktop -count=1 -run 'TestPaintsAndQuitsCleanly/terminated' ./test/desktop
+	WARTA_SCREENSHOT_DIR=$(CURDIR)/docs go test -tags desktop -count=1 -run 'TestPaintsAndQuitsCleanly/terminated|TestPhotosScreen' ./test/desktop
 
 clean:
 	rm -rf $(BIN) frontend/dist/assets frontend/dist/index.html
