@@ -25,5 +25,14 @@ func describe(p *Photo, data []byte) {
 			p.Taken = info.Taken.Format("2006-01-02T15:04:05")
 		}
 	}
+	// IPTC Date Created is when the picture was taken; photographers rarely
+	// fill it, so the camera's time does (a date alone when the zone is unknown).
+	if p.Fields.DateCreated == "" && p.Taken != "" {
+		if info.HasOffset {
+			p.Fields.DateCreated = p.Taken
+		} else {
+			p.Fields.DateCreated = p.Taken[:10]
+		}
+	}
 	p.Warnings = append(p.Warnings, info.Warnings...)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -228,7 +229,7 @@ func TestImportBatchWithBadFiles(t *testing.T) {
 	if iphone.Orientation != 6 || iphone.Height <= iphone.Width {
 		t.Errorf("iPhone photo: orientation %d, upright %d×%d; want 6 and portrait", iphone.Orientation, iphone.Width, iphone.Height)
 	}
-	if iphone.Make != "Apple" || iphone.GPS == nil || iphone.Taken == "" {
+	if iphone.Make != "Apple" || iphone.GPS == nil || iphone.Taken != "2014-09-01T15:03:47" || iphone.Fields.DateCreated != "2014-09-01" {
 		t.Errorf("iPhone camera facts not read: make %q gps %v taken %q", iphone.Make, iphone.GPS, iphone.Taken)
 	}
 	ref := findPhoto(t, list, "IPTC-PhotometadataRef-Std2021.1.jpg")
@@ -441,6 +442,12 @@ func TestApplyAndTemplates(t *testing.T) {
 	got, _ = l.Apply(idList[:1], []Change{{Field: "credit"}})
 	if got[0].Fields.Credit != "" {
 		t.Errorf("credit not cleared")
+	}
+	if _, err := l.Apply(idList[:1], []Change{{Field: "dateCreated", Text: "21/8/2019"}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a date not in ISO form was accepted: %v", err)
+	}
+	if got, err := l.Apply(idList[:1], []Change{{Field: "dateCreated", Text: "2019-08-21"}}); err != nil || got[0].Fields.DateCreated != "2019-08-21" {
+		t.Errorf("date: %v", err)
 	}
 	if _, err := l.Apply([]string{"../etc"}, nil); err == nil {
 		t.Error("a bad id was accepted")

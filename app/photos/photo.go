@@ -103,6 +103,14 @@ func (c Change) validate() error {
 	if c.Mode != "" && c.Mode != "replace" && c.Mode != "append" {
 		return fmt.Errorf("%w: mode %q (want replace or append)", ErrInvalid, c.Mode)
 	}
+	if c.Field == "dateCreated" {
+		if c.Mode == "append" {
+			return fmt.Errorf("%w: a date cannot be appended to", ErrInvalid)
+		}
+		if err := jpegmeta.CheckDate(strings.TrimSpace(c.Text)); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+	}
 	return nil
 }
 

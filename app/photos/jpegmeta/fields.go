@@ -43,3 +43,13 @@ type Truncation struct {
 	Original int    `json:"original"` // bytes given
 	Kept     int    `json:"kept"`     // bytes written
 }
+
+// CheckDate reports whether s is a DateCreated value Write accepts:
+// "2019-08-21", or with a time "2019-08-21T10:30:00+07:00".
+func CheckDate(s string) error {
+	if s == "" {
+		return nil
+	}
+	_, _, err := dateToIIM(s)
+	return err
+}
