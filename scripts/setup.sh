@@ -9,12 +9,15 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages: the GTK/WebKit toolchain Wails links against, Xvfb and
 # ImageMagick for headless windows and screenshots, Chromium for the browser
-# tests, NSIS for the Windows installer.
+# tests, NSIS for the Windows installer, exiftool to check the captions we
+# write, libjpeg-turbo and libvips for photo renditions (and the benchmark's
+# reference), PostgreSQL for the sync server's second store (its tests start
+# a private cluster of their own; the system one is not used).
 APT_PACKAGES=(
   build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.0-dev
   xvfb xauth x11-utils xclip dbus-x11 imagemagick fonts-noto-core chromium nsis
   desktop-file-utils appstream libimage-exiftool-perl
-  libturbojpeg0-dev libvips-tools
+  libturbojpeg0-dev libvips-tools postgresql
 )
 
 missing=()
