@@ -1,0 +1,214 @@
+// Package blobs is the Warta server's content-addressed photo store: every
+// blob is a file named by the SHA-256 of its bytes, under
+// DIR/ab/abcdef… (the first two hex digits fan the files out over 256
+// folders). A blob is written once, durably (temporary file in DIR, fsync,
+// rename, fsync of the folder), and only after its bytes hashed to its name,
+// so a file under its final name is always complete and correct.
+//
+// Only a valid SHA-256 (64 lower-case hex digits) ever becomes part of a
+// path; file names sent by clients never do.
+package blobs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Errors callers test with errors.Is.
+var (
+	// ErrChecksum: the bytes offered for a blob do not hash to its name.
+	ErrChecksum = errors.New("checksum mismatch")
+	// ErrInvalid: the name is not 64 lower-case hex digits.
+	ErrInvalid = errors.New("invalid sha256")
+	// ErrNotFound: no blob with that hash.
+	ErrNotFound = errors.New("blob not found")
+)
+
+// Store is a folder of blobs. It is safe for concurrent use, also by several
+// processes sharing the folder: writers never expose a partial file.
+type Store struct {
+	dir string
+}
+
+// Open opens (creating it if needed) the blob store in dir.
+func Open(dir string) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open blobs %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("open blobs %s: %w", dir, err)
+	}
+	return &Store{dir: abs}, nil
+}
+
+// Dir is the store's folder.
+func (s *Store) Dir() string { return s.dir }
+
+// Valid reports whether sha is a SHA-256 in the store's spelling: exactly 64
+// lower-case hex digits.
+func Valid(sha string) bool {
+	if len(sha) != 64 {
+		return false
+	}
+	for i := 0; i < len(sha); i++ {
+		c := sha[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Path is where the blob sha lives (whether or not it exists), or "" when
+// sha is not valid.
+func (s *Store) Path(sha string) string {
+	if !Valid(sha) {
+		return ""
+	}
+	return filepath.Join(s.dir, sha[:2], sha)
+}
+
+// Has reports whether the blob sha is stored.
+func (s *Store) Has(sha string) bool {
+	p := s.Path(sha)
+	if p == "" {
+		return false
+	}
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// Size is the size of the stored blob sha.
+func (s *Store) Size(sha string) (int64, error) {
+	p := s.Path(sha)
+	if p == "" {
+		return 0, fmt.Errorf("blob %q: %w", sha, ErrInvalid)
+	}
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("blob %s: %w", sha, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("blob %s: %w", sha, err)
+	}
+	return fi.Size(), nil
+}
+
+// Open opens the blob sha for reading.
+func (s *Store) Open(sha string) (io.ReadCloser, error) {
+	p := s.Path(sha)
+	if p == "" {
+		return nil, fmt.Errorf("open blob %q: %w", sha, ErrInvalid)
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open blob %s: %w", sha, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", sha, err)
+	}
+	return f, nil
+}
+
+// PutFile stores the file at srcPath as the blob sha. It copies the file into
+// a temporary file in the store, hashing while it copies, and refuses the
+// copy with ErrChecksum when the bytes do not hash to sha; otherwise it
+// fsyncs, renames into place and fsyncs the folder. srcPath is left as it
+// was. When the blob already exists PutFile does nothing and returns nil
+// (the existing file passed the same check when it was written).
+func (s *Store) PutFile(sha, srcPath string) error {
+	_, err := s.put(sha, srcPath)
+	return err
+}
+
+// put is PutFile that also returns the blob's size.
+func (s *Store) put(sha, srcPath string) (size int64, err error) {
+	dst := s.Path(sha)
+	if dst == "" {
+		return 0, fmt.Errorf("put blob %q: %w", sha, ErrInvalid)
+	}
+	if fi, err := os.Stat(dst); err == nil && fi.Mode().IsRegular() {
+		return fi.Size(), nil
+	}
+	src, err := os.Open(srcPath)
+	if err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	defer src.Close()
+	return s.put1(sha, dst, src)
+}
+
+// Put stores the bytes read from r as the blob sha, with the same checks and
+// durability as PutFile.
+func (s *Store) Put(sha string, r io.Reader) error {
+	dst := s.Path(sha)
+	if dst == "" {
+		return fmt.Errorf("put blob %q: %w", sha, ErrInvalid)
+	}
+	if s.Has(sha) {
+		return nil
+	}
+	_, err := s.put1(sha, dst, r)
+	return err
+}
+
+func (s *Store) put1(sha, dst string, r io.Reader) (size int64, err error) {
+	// The temporary file lives in the store's top folder (same file system,
+	// so the rename is atomic) and starts with a dot: it never has the name
+	// of a blob.
+	tmp, err := os.CreateTemp(s.dir, ".put-*")
+	if err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	size, err = io.Copy(io.MultiWriter(tmp, h), r)
+	if err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+		return 0, fmt.Errorf("put blob %s: bytes hash to %s: %w", sha, got, ErrChecksum)
+	}
+	if err = tmp.Chmod(0o444); err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	sub := filepath.Dir(dst)
+	if err = os.MkdirAll(sub, 0o755); err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	// Two writers of the same blob both rename a complete, verified file
+	// over the same name: whichever wins, the result is the same bytes.
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return 0, fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	syncDir(sub)
+	syncDir(s.dir) // the fan-out folder may be new
+	return size, nil
+}
+
+// syncDir fsyncs a folder so a rename into it survives a power cut. Not every
+// OS supports it; the rename is already done, so a failure is ignored.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
