@@ -1,0 +1,208 @@
+package pgstore_test
+
+// The tests' own PostgreSQL: TestMain makes a throwaway cluster in a temp
+// dir (initdb), starts it listening on a unix socket only, gives every test
+// its own database, and stops and removes the cluster at the end.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/warta-news/warta/server/store/pgstore"
+)
+
+// cluster is the running test cluster, set by TestMain.
+var cluster *testCluster
+
+type testCluster struct {
+	bin  string // PostgreSQL's bin dir
+	dir  string // temp dir: data/, the socket, postgres.log
+	port int
+	cred *syscall.Credential // the postgres user when we are root, else nil
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	c, err := startCluster()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgstore tests:", err)
+		return 1
+	}
+	defer c.stop()
+	cluster = c
+	return m.Run()
+}
+
+// pgBin finds the newest installed PostgreSQL (Debian's layout).
+func pgBin() (string, error) {
+	ms, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	best, bestV := "", -1
+	for _, m := range ms {
+		v, err := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(m))))
+		if err == nil && v > bestV {
+			best, bestV = filepath.Dir(m), v
+		}
+	}
+	if best == "" {
+		return "", errors.New("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): " +
+			"install Debian's postgresql package (apt-get install postgresql; scripts/setup.sh does it)")
+	}
+	return best, nil
+}
+
+func startCluster() (c *testCluster, err error) {
+	bin, err := pgBin()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pgstore-test-")
+	if err != nil {
+		return nil, err
+	}
+	c = &testCluster{bin: bin, dir: dir}
+	defer func() {
+		if err != nil {
+			c.stop()
+		}
+	}()
+	if os.Geteuid() == 0 {
+		// PostgreSQL refuses to run as root; run it as the postgres user
+		// the Debian package creates.
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("running as root needs the postgres user (Debian's postgresql package makes it): %w", err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return nil, err
+		}
+	}
+	c.port, err = freePort()
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	if err := c.run(30*time.Second, "initdb", "-D", data, "--auth=trust", "-U", "postgres",
+		"--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"); err != nil {
+		return nil, err
+	}
+	// Unix socket only (no TCP), fsync off: a throwaway cluster.
+	opts := fmt.Sprintf("-F -k %s -p %d -c listen_addresses='' -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+		dir, c.port)
+	if err := c.run(40*time.Second, "pg_ctl", "start", "-D", data, "-l", filepath.Join(dir, "postgres.log"),
+		"-w", "-t", "30", "-o", opts); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
+		return nil, fmt.Errorf("%w\npostgres.log:\n%s", err, log)
+	}
+	return c, nil
+}
+
+// run runs one of PostgreSQL's programs as the cluster's owner.
+func (c *testCluster) run(timeout time.Duration, prog string, args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, prog), args...)
+	cmd.Dir = c.dir // the postgres user may not be able to enter ours
+	if c.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %v: %w\n%s", prog, args, err, out)
+	}
+	return nil
+}
+
+// stop stops the cluster (if it started) and removes its directory.
+func (c *testCluster) stop() {
+	data := filepath.Join(c.dir, "data")
+	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
+		if err := c.run(30*time.Second, "pg_ctl", "stop", "-D", data, "-m", "fast", "-w"); err != nil {
+			fmt.Fprintln(os.Stderr, "pgstore tests: stop:", err)
+			c.run(10*time.Second, "pg_ctl", "stop", "-D", data, "-m", "immediate", "-w") //nolint:errcheck
+		}
+	}
+	os.RemoveAll(c.dir)
+}
+
+// freePort picks a port number nobody listens on. The cluster listens on
+// no TCP port, but the number names its socket file and shared memory.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// url is the connection string for database db.
+func (c *testCluster) url(db string) string {
+	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable", c.dir, c.port, db)
+}
+
+// newDB creates an empty database for t and drops it when t ends.
+func newDB(t *testing.T) string {
+	t.Helper()
+	var b [8]byte
+	rand.Read(b[:])
+	name := "t_" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, cluster.url("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin, err := pgx.Connect(ctx, cluster.url("postgres"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Error(err)
+		}
+	})
+	return name
+}
+
+// openStore opens a pgstore on a fresh database, closed when t ends.
+func openStore(t *testing.T) (*pgstore.Store, string) {
+	t.Helper()
+	db := newDB(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := pgstore.Open(ctx, cluster.url(db), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, db
+}
