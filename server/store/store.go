@@ -73,8 +73,11 @@ type Article struct {
 
 // Put is one article write.
 type Put struct {
-	Article Article // ID, Owner, Newsroom, Doc, Photos, UpdatedBy are used
-	BaseRev int64   // 0 creates (ErrExists if the id is taken); else must equal the stored Rev
+	// ID, Owner, Newsroom, Doc, Photos, UpdatedBy are used; so is
+	// UpdatedAt when it is not zero (else the store sets it to now), so
+	// that the answer the API stores for idempotency carries the stored time.
+	Article Article
+	BaseRev int64 // 0 creates (ErrExists if the id is taken); else must equal the stored Rev
 }
 
 // Idempotency is the remembered answer to one operation.
