@@ -99,8 +99,10 @@ type handler struct {
 	locker *memorylocker.MemoryLocker
 	log    *slog.Logger
 
-	createMu sync.Mutex
-	creating map[string]*sync.Mutex // per upload id, held while creating
+	// creating serialises creations of the same upload id (striped by the
+	// id's first byte), so a retried POST never truncates an upload that a
+	// concurrent POST just created.
+	creating [256]sync.Mutex
 }
 
 type ctxKey struct{}
@@ -131,12 +133,11 @@ func New(cfg Config) (http.Handler, error) {
 	cfg.Dir = dir
 
 	h := &handler{
-		cfg:      cfg,
-		base:     base,
-		store:    filestore.New(dir),
-		locker:   memorylocker.New(),
-		log:      cfg.Log.With("component", "upload"),
-		creating: map[string]*sync.Mutex{},
+		cfg:    cfg,
+		base:   base,
+		store:  filestore.New(dir),
+		locker: memorylocker.New(),
+		log:    cfg.Log.With("component", "upload"),
 	}
 	h.sweepDone(time.Now())
 
@@ -291,7 +292,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, user string) {
 	}
 
 	id := uploadID(user, sha)
-	mu := h.creationLock(id)
+	mu := &h.creating[id[0]]
 	mu.Lock()
 	defer mu.Unlock()
 	// A done record without the blob is stale (the blob was removed since).
@@ -317,17 +318,6 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	h.toTus(w, r, "")
-}
-
-func (h *handler) creationLock(id string) *sync.Mutex {
-	h.createMu.Lock()
-	defer h.createMu.Unlock()
-	mu := h.creating[id]
-	if mu == nil {
-		mu = new(sync.Mutex)
-		h.creating[id] = mu
-	}
-	return mu
 }
 
 // preCreate fixes the new upload's id and keeps only the metadata Warta
