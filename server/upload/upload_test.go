@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/warta-news/warta/server/blobs"
+	"github.com/warta-news/warta/server/store"
 )
 
 const base = "/api/v1/photos/"
@@ -715,5 +716,30 @@ func TestTraversalHarmless(t *testing.T) {
 		if err != nil || (r.status != 404 && r.status != 400 && r.status != 405) {
 			t.Errorf("PATCH %s: %d %v", p, r.status, err)
 		}
+	}
+}
+
+// The server's database is a Recorder.
+var _ Recorder = store.Store(nil)
+
+func TestOptionsAndBlobCheck(t *testing.T) {
+	e := newEnv(t, 1<<20)
+	c := e.client("tok-rina")
+	r, err := c.do("OPTIONS", base, nil, nil)
+	if err != nil || r.status != 200 || r.header.Get("Tus-Max-Size") != strconv.Itoa(1<<20) || r.header.Get("Tus-Version") != "1.0.0" {
+		t.Fatalf("OPTIONS: %d %v %v", r.status, r.header, err)
+	}
+	if r, _ := c.do("HEAD", base+"sha256/ABC", nil, nil); r.status != 400 {
+		t.Fatalf("HEAD bad sha: %d", r.status)
+	}
+	if r, _ := c.do("GET", base+"sha256/"+shaOf(nil), nil, nil); r.status != 405 {
+		t.Fatalf("GET sha: %d", r.status)
+	}
+	r, _, _ = c.create("not-a-sha", 10, "")
+	if r.status != 400 || r.errCode() != "bad_request" {
+		t.Fatalf("bad sha: %d %s", r.status, r.body)
+	}
+	if r, _ := c.do("POST", base, map[string]string{"Tus-Resumable": "0.2.2", "Upload-Length": "1", "Upload-Metadata": "sha256 " + b64(shaOf([]byte("x")))}, nil); r.status != 412 || r.errCode() != "unsupported_version" {
+		t.Fatalf("old tus: %d %s", r.status, r.body)
 	}
 }
