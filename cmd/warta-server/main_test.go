@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// build compiles the server as it ships (no cgo) into a temporary folder.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "warta-server")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type running struct {
+	cmd   *exec.Cmd
+	url   string
+	setup string
+	lines []string
+}
+
+// start runs the server and waits for the line with its address.
+func start(t *testing.T, bin, data string) *running {
+	t.Helper()
+	cmd := exec.Command(bin, "--data", data, "--listen", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", stderr.String())
+		}
+	})
+	r := &running{cmd: cmd}
+	found := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			line := sc.Text()
+			r.lines = append(r.lines, line)
+			if tok, ok := strings.CutPrefix(strings.TrimSpace(line), "SETUP TOKEN "); ok {
+				r.setup = tok
+			}
+			if _, addr, ok := strings.Cut(line, " listening on "); ok {
+				r.url = addr
+				close(found)
+				break
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case <-found:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no address printed; stderr %s", stderr.String())
+	}
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("server did not exit cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not stop within 30 s of SIGTERM")
+	}
+}
+
+func post(t *testing.T, url string, v any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	res, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var m map[string]any
+	json.Unmarshal(body, &m)
+	return res.StatusCode, m
+}
+
+func TestServerStartsServesAndStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := build(t)
+	data := t.TempDir()
+	r := start(t, bin, data)
+	if !strings.HasPrefix(r.url, "http://127.0.0.1:") {
+		t.Fatalf("address %q", r.url)
+	}
+	for _, l := range r.lines {
+		if strings.Contains(l, "WARNING") {
+			t.Errorf("warning on loopback: %s", l)
+		}
+	}
+	res, err := http.Get(r.url + "/api/v1/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	json.NewDecoder(res.Body).Decode(&h)
+	res.Body.Close()
+	if res.StatusCode != 200 || h["status"] != "ok" || h["protocol"] != float64(1) {
+		t.Fatalf("health: %d %v", res.StatusCode, h)
+	}
+	// First-admin set-up with the printed token, once.
+	if r.setup == "" {
+		t.Fatalf("no set-up token printed: %q", r.lines)
+	}
+	if code, m := post(t, r.url+"/api/v1/setup", map[string]string{"token": r.setup, "user": "admin", "password": "kopi-tubruk"}); code != 201 {
+		t.Fatalf("setup: %d %v", code, m)
+	}
+	if code, _ := post(t, r.url+"/api/v1/setup", map[string]string{"token": r.setup, "user": "again", "password": "kopi-tubruk"}); code != 403 {
+		t.Errorf("second setup: %d", code)
+	}
+	r.stop(t)
+
+	// adduser on the stopped server's data, then the server starts without
+	// a set-up token and the new user logs in.
+	cmd := exec.Command(bin, "adduser", "--data", data, "--name", "rina", "--role", "reporter", "--newsroom", "humas")
+	cmd.Stdin = strings.NewReader("password-rina\n")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "user rina") {
+		t.Fatalf("adduser: %v\n%s", err, out)
+	}
+	r = start(t, bin, data)
+	if r.setup != "" {
+		t.Error("set-up token printed although users exist")
+	}
+	if code, m := post(t, r.url+"/api/v1/login", map[string]string{"user": "rina", "password": "password-rina"}); code != 200 {
+		t.Errorf("login: %d %v", code, m)
+	}
+	if code, _ := post(t, r.url+"/api/v1/login", map[string]string{"user": "admin", "password": "kopi-tubruk"}); code != 200 {
+		t.Errorf("admin login after restart: %d", code)
+	}
+	r.stop(t)
+}
+
+func TestPostgresNotBuilt(t *testing.T) {
+	if openPostgres != nil {
+		t.Skip("PostgreSQL support is wired in")
+	}
+	_, err := openStore(t.Context(), t.TempDir(), "postgres://localhost/warta", nil)
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL support is not built yet") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPlainHTTPWarning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := build(t)
+	cmd := exec.Command(bin, "--data", t.TempDir(), "--listen", "0.0.0.0:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	sc := bufio.NewScanner(stdout)
+	warned := false
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "WARNING: serving plain HTTP") {
+			warned = true
+		}
+		if strings.Contains(line, " listening on ") {
+			break
+		}
+	}
+	if !warned {
+		t.Error("no WARNING line for plain HTTP on a non-loopback address")
+	}
+	go io.Copy(io.Discard, stdout)
+}
