@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/warta-news/warta/server/store"
 )
@@ -90,9 +91,16 @@ func (s *Store) PutArticle(ctx context.Context, p store.Put, idem *store.Idempot
 			return err
 		}
 		if exists {
-			_, err = tx.Exec(ctx, `UPDATE articles SET rev = $2, owner = $3, newsroom = $4, doc = $5, photos = $6,
-				complete = $7, updated_at = $8, updated_by = $9, seq = $10 WHERE id = $1`,
-				a.ID, a.Rev, a.Owner, a.Newsroom, []byte(a.Doc), a.Photos, a.Complete, a.UpdatedAt, a.UpdatedBy, a.Seq)
+			// The feed lock already orders this after the check above;
+			// the rev condition keeps the check honest without it.
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, `UPDATE articles SET rev = $2, owner = $3, newsroom = $4, doc = $5, photos = $6,
+				complete = $7, updated_at = $8, updated_by = $9, seq = $10 WHERE id = $1 AND rev = $11`,
+				a.ID, a.Rev, a.Owner, a.Newsroom, []byte(a.Doc), a.Photos, a.Complete, a.UpdatedAt, a.UpdatedBy, a.Seq, p.BaseRev)
+			if err == nil && tag.RowsAffected() != 1 {
+				stored, _ = scanArticle(tx.QueryRow(ctx, "SELECT "+articleCols+" FROM articles WHERE id = $1", a.ID))
+				return fmt.Errorf("article %s: changed during the put: %w", a.ID, store.ErrConflict)
+			}
 		} else {
 			_, err = tx.Exec(ctx, "INSERT INTO articles ("+articleCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
 				a.ID, a.Rev, a.Owner, a.Newsroom, []byte(a.Doc), a.Photos, a.Complete, a.UpdatedAt, a.UpdatedBy, a.Seq)

@@ -114,7 +114,32 @@ func startCluster() (c *testCluster, err error) {
 		log, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
 		return nil, fmt.Errorf("%w\npostgres.log:\n%s", err, log)
 	}
+	if err := c.makeTemplate(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// templateDB holds the migrated schema; openStore copies it, which is
+// faster than migrating every test's database.
+const templateDB = "warta_template"
+
+func (c *testCluster) makeTemplate() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, c.url("postgres"))
+	if err != nil {
+		return err
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+templateDB); err != nil {
+		return err
+	}
+	s, err := pgstore.Open(ctx, c.url(templateDB), nil)
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
 
 // run runs one of PostgreSQL's programs as the cluster's owner.
@@ -164,6 +189,12 @@ func (c *testCluster) url(db string) string {
 // newDB creates an empty database for t and drops it when t ends.
 func newDB(t *testing.T) string {
 	t.Helper()
+	return copyDB(t, "template1")
+}
+
+// copyDB creates a database for t from template and drops it when t ends.
+func copyDB(t *testing.T, template string) string {
+	t.Helper()
 	var b [8]byte
 	rand.Read(b[:])
 	name := "t_" + hex.EncodeToString(b[:])
@@ -174,7 +205,7 @@ func newDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template+" STRATEGY FILE_COPY"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -196,7 +227,7 @@ func newDB(t *testing.T) string {
 // openStore opens a pgstore on a fresh database, closed when t ends.
 func openStore(t *testing.T) (*pgstore.Store, string) {
 	t.Helper()
-	db := newDB(t)
+	db := copyDB(t, templateDB)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := pgstore.Open(ctx, cluster.url(db), slog.New(slog.DiscardHandler))

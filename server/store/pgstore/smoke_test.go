@@ -1,7 +1,0 @@
-package pgstore_test
-
-import "testing"
-
-func TestOpen(t *testing.T) {
-	openStore(t)
-}
