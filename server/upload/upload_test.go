@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/warta-news/warta/server/blobs"
 	"github.com/warta-news/warta/server/store"
@@ -503,15 +504,18 @@ func TestUnauthorized(t *testing.T) {
 	}
 }
 
-// cutProxy forwards one TCP connection at a time to target and cuts it after
-// limit bytes from the client.
-func cutProxy(t *testing.T, target string, limit int64) string {
+// cutProxy forwards TCP connections to target and cuts each after limit
+// bytes from the client: the client's side is closed, the server sees the
+// request body end early. A value is sent on the returned channel when the
+// server has finished with the cut connection.
+func cutProxy(t *testing.T, target string, limit int64) (string, <-chan struct{}) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
+	served := make(chan struct{}, 16)
 	go func() {
 		for {
 			in, err := ln.Accept()
@@ -524,18 +528,27 @@ func cutProxy(t *testing.T, target string, limit int64) string {
 				continue
 			}
 			go func() {
-				io.Copy(in, out)
-				in.Close()
+				io.Copy(swallow{in}, out) // until the server closes
+				out.Close()
+				served <- struct{}{}
 			}()
 			go func() {
 				io.Copy(out, io.LimitReader(in, limit))
-				// The cable is pulled: both sides see the connection die.
-				out.Close()
+				// The cable is pulled.
 				in.Close()
+				out.(*net.TCPConn).CloseWrite()
 			}()
 		}
 	}()
-	return ln.Addr().String()
+	return ln.Addr().String(), served
+}
+
+// swallow ignores write errors (the client is gone).
+type swallow struct{ w io.Writer }
+
+func (s swallow) Write(p []byte) (int, error) {
+	s.w.Write(p)
+	return len(p), nil
 }
 
 func TestConnectionCutMidPatch(t *testing.T) {
@@ -548,10 +561,18 @@ func TestConnectionCutMidPatch(t *testing.T) {
 		t.Fatal(r.status)
 	}
 	// The second chunk dies after about 200 KiB.
-	proxy := cutProxy(t, strings.TrimPrefix(e.srv.URL, "http://"), 200<<10)
+	proxy, served := cutProxy(t, strings.TrimPrefix(e.srv.URL, "http://"), 200<<10)
 	pc := &client{url: "http://" + proxy, token: c.token, hc: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
 	if r, err := pc.patch(loc, chunk, data[chunk:2*chunk]); err == nil && r.status == 204 {
 		t.Fatal("the cut PATCH succeeded")
+	}
+	// The client backs off before resuming; by then the server has dealt
+	// with the cut request. (Were it still reading, the resume PATCH would
+	// get 409 and the client would HEAD again.)
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never finished the cut request")
 	}
 	off, r, err := c.head(loc)
 	if err != nil || r.status != 200 {
