@@ -4,27 +4,57 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// build compiles the server as it ships (no cgo) into a temporary folder.
+// build compiles the server as it ships (no cgo) into a temporary folder,
+// once for all the tests.
 func build(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "warta-server")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "warta-server-test-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binDir = dir
+		bin := filepath.Join(dir, "warta-server")
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		binPath = bin
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return binPath
+}
+
+var (
+	binOnce         sync.Once
+	binPath, binDir string
+	binErr          error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
 type running struct {
@@ -212,4 +242,46 @@ func TestPlainHTTPWarning(t *testing.T) {
 		t.Error("no WARNING line for plain HTTP on a non-loopback address")
 	}
 	go io.Copy(io.Discard, stdout)
+}
+
+// TestShutdownFinishesRequests: a request whose body is still arriving
+// when SIGTERM comes is answered before the server exits.
+func TestShutdownFinishesRequests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := build(t)
+	r := start(t, bin, t.TempDir())
+	pr, pw := io.Pipe()
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := http.Post(r.url+"/api/v1/login", "application/json", pr)
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		got <- result{status: res.StatusCode, body: string(b)}
+	}()
+	io.WriteString(pw, `{"user": "nobody", `)
+	time.Sleep(300 * time.Millisecond) // the request is in flight
+	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	io.WriteString(pw, `"password": "guess"}`)
+	pw.Close()
+	res := <-got
+	if res.err != nil || res.status != 401 || !strings.Contains(res.body, "wrong_password") {
+		t.Fatalf("in-flight request: %d %q %v", res.status, res.body, res.err)
+	}
+	if err := r.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
 }
