@@ -557,25 +557,43 @@ func scan(txn *badger.Txn, prefix string, fn func(k, v []byte) (bool, error)) er
 // removeEmptyLogs deletes zero-length memtable (.mem) and value-log (.vlog)
 // files that a crash can leave behind and that make Badger v4.9 refuse to
 // open (dgraph-io/badger#2207). Copied from app/store/store.go, which
-// explains it at length; here the server's own single-process lock (the
-// caller holds the data directory) stands in for the flock app/store takes.
+// explains it at length: an empty file holds no data, and it is only done
+// while holding Badger's own directory lock, so never under a running Badger.
 func removeEmptyLogs(dir string, log *slog.Logger) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
+	var empty []string
 	for _, e := range entries {
 		if ext := filepath.Ext(e.Name()); ext != ".mem" && ext != ".vlog" {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-			p := filepath.Join(dir, e.Name())
-			if err := os.Remove(p); err != nil {
-				log.Warn("cannot remove empty log file left by a crash", "file", p, "err", err)
-				continue
-			}
-			log.Warn("removed empty log file left by a crash", "file", p)
+			empty = append(empty, filepath.Join(dir, e.Name()))
 		}
+	}
+	if len(empty) == 0 {
+		return
+	}
+	unlock, ok := lockDir(dir)
+	if !ok {
+		return // in use: badger.Open will say so
+	}
+	defer unlock()
+	for _, p := range empty {
+		if fi, err := os.Stat(p); err != nil || fi.Size() != 0 {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			log.Warn("cannot remove empty log file left by a crash", "file", p, "err", err)
+			continue
+		}
+		log.Warn("removed empty log file left by a crash", "file", p)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
 }
 
