@@ -559,3 +559,24 @@ func TestAuthenticate(t *testing.T) {
 		t.Errorf("bad token: %v", err)
 	}
 }
+
+func TestLoginRateLimitParallel(t *testing.T) {
+	e := newEnv(t, nil)
+	e.user("rina", store.RoleReporter, "humas")
+	const n = 20
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			statuses[i] = e.do("POST", "/api/v1/login", "", "", map[string]string{"user": "rina", "password": fmt.Sprint("guess", i)}).status
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	if count[401] > 5 || count[429] < n-5 {
+		t.Errorf("parallel guesses: %v; want at most 5 checked", count)
+	}
+}

@@ -58,6 +58,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r)
+	// One attempt per name at a time, so parallel guesses cannot all pass
+	// the limiter before the first failure is counted.
+	defer s.locks.lock("\x00login\x00" + name)()
 	if wait := s.limiter.Check(name, ip, time.Now()); wait > 0 {
 		s.metrics.limited.Add(1)
 		writeRetryAfter(w, wait)
