@@ -14,9 +14,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -34,6 +38,7 @@ type testCluster struct {
 	dir  string // temp dir: data/, the socket, postgres.log
 	port int
 	cred *syscall.Credential // the postgres user when we are root, else nil
+	once sync.Once
 }
 
 func TestMain(m *testing.M) {
@@ -41,6 +46,19 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	sweepStale()
+	// Ctrl-C or a CI's SIGTERM: stop the cluster before dying, also while
+	// it starts. (A panic or go test's -timeout kills the binary without
+	// this; sweepStale removes that cluster on the next run.)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		if c := started.Load(); c != nil {
+			c.stop()
+		}
+		os.Exit(1)
+	}()
 	c, err := startCluster()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgstore tests:", err)
@@ -49,6 +67,41 @@ func runTests(m *testing.M) int {
 	defer c.stop()
 	cluster = c
 	return m.Run()
+}
+
+// started is the cluster from the moment its dir exists, for the signal
+// handler.
+var started atomic.Pointer[testCluster]
+
+// ownerFile in a cluster's dir holds the pid of the test binary using it.
+const ownerFile = "owner.pid"
+
+// sweepStale stops and removes clusters left by test binaries that died
+// without cleaning up.
+func sweepStale() {
+	bin, err := pgBin()
+	if err != nil {
+		return
+	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pgstore-test-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // starting up, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue // its test binary still runs
+		}
+		c := &testCluster{bin: bin, dir: dir}
+		if fi, err := os.Stat(dir); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
+				c.cred = &syscall.Credential{Uid: st.Uid, Gid: st.Gid}
+			}
+		}
+		c.stopMode("immediate")
+		fmt.Fprintln(os.Stderr, "pgstore tests: removed a cluster left by test process", pid, "in", dir)
+	}
 }
 
 // pgBin finds the newest installed PostgreSQL (Debian's layout).
@@ -78,6 +131,11 @@ func startCluster() (c *testCluster, err error) {
 		return nil, err
 	}
 	c = &testCluster{bin: bin, dir: dir}
+	started.Store(c)
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			c.stop()
@@ -158,11 +216,15 @@ func (c *testCluster) run(timeout time.Duration, prog string, args ...string) er
 	return nil
 }
 
-// stop stops the cluster (if it started) and removes its directory.
+// stop stops the cluster (if it started) and removes its directory, once.
 func (c *testCluster) stop() {
+	c.once.Do(func() { c.stopMode("fast") })
+}
+
+func (c *testCluster) stopMode(mode string) {
 	data := filepath.Join(c.dir, "data")
 	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
-		if err := c.run(30*time.Second, "pg_ctl", "stop", "-D", data, "-m", "fast", "-w"); err != nil {
+		if err := c.run(30*time.Second, "pg_ctl", "stop", "-D", data, "-m", mode, "-w"); err != nil {
 			fmt.Fprintln(os.Stderr, "pgstore tests: stop:", err)
 			c.run(10*time.Second, "pg_ctl", "stop", "-D", data, "-m", "immediate", "-w") //nolint:errcheck
 		}
