@@ -10,7 +10,7 @@ COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS := -X github.com/warta-news/warta/app/buildinfo.Version=$(VERSION) -X github.com/warta-news/warta/app/buildinfo.commit=$(COMMIT)
 BIN     := build/bin
 
-.PHONY: setup frontend build build-dev build-windows run dev test test-go test-frontend \
+.PHONY: setup frontend build build-dev build-windows run dev server test test-go test-frontend \
         test-e2e test-desktop test-windows test-packaging bench screenshot clean
 
 setup:
@@ -53,6 +53,7 @@ test-go: setup
 	go vet ./...
 	go vet -tags desktop ./test/desktop
 	go test -race -count=1 ./...
+	CGO_ENABLED=0 go build -o /dev/null ./cmd/warta-server ./server/...
 
 test-frontend: setup
 	cd frontend && npm run check --silent && npm test --silent
@@ -72,7 +73,13 @@ test-packaging: setup
 
 ## bench: Go benchmarks
 bench: setup
-	go test -run '^$$' -bench . -benchmem -count 5 ./app/... | tee $(BIN)/bench.txt
+	@mkdir -p $(BIN)
+	go test -run '^$$' -bench . -benchmem -count 5 ./app/... ./server/... | tee $(BIN)/bench.txt
+
+## server: the Warta sync server with an embedded database in .server-data/
+server:
+	CGO_ENABLED=0 go build -trimpath -o $(BIN)/warta-server ./cmd/warta-server
+	./$(BIN)/warta-server --data .server-data
 
 ## screenshot: refresh docs/screenshot.png from the real app under Xvfb
 screenshot: build
