@@ -25,6 +25,7 @@ func scanArticle(row pgx.Row) (store.Article, error) {
 		return a, store.ErrNotFound
 	}
 	a.Doc = doc
+	a.UpdatedAt = a.UpdatedAt.UTC()
 	return a, err
 }
 

@@ -31,7 +31,9 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open connects to the database at url (a postgres:// URL or a key=value
-// connection string, as pgx accepts) and brings its schema up to date.
+// connection string, as pgx accepts, including pool settings such as
+// pool_max_conns) and brings its schema up to date. Times read back are
+// in UTC.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -97,6 +99,7 @@ func scanUser(row pgx.Row) (store.User, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, store.ErrNotFound
 	}
+	u.Created = u.Created.UTC()
 	return u, err
 }
 
@@ -177,6 +180,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (store.Token, erro
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, fmt.Errorf("token: %w", store.ErrNotFound)
 	}
+	t.Created, t.LastUsed = t.Created.UTC(), t.LastUsed.UTC()
 	return t, err
 }
 
@@ -208,6 +212,7 @@ func (s *Store) GetIdempotency(ctx context.Context, userID, key string) (store.I
 	if errors.Is(err, pgx.ErrNoRows) {
 		return i, fmt.Errorf("idempotency %s/%s: %w", userID, key, store.ErrNotFound)
 	}
+	i.Created = i.Created.UTC()
 	return i, err
 }
 
