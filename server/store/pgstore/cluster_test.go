@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -105,8 +104,10 @@ func sweepStale() {
 }
 
 // pgBin finds the newest installed PostgreSQL (Debian's layout).
-func pgBin() (string, error) {
-	ms, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+func pgBin() (string, error) { return findBin("/usr/lib/postgresql/*/bin/initdb") }
+
+func findBin(pattern string) (string, error) {
+	ms, _ := filepath.Glob(pattern)
 	best, bestV := "", -1
 	for _, m := range ms {
 		v, err := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(m))))
@@ -115,8 +116,8 @@ func pgBin() (string, error) {
 		}
 	}
 	if best == "" {
-		return "", errors.New("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): " +
-			"install Debian's postgresql package (apt-get install postgresql; scripts/setup.sh does it)")
+		return "", fmt.Errorf("PostgreSQL is not installed (no %s): "+
+			"install Debian's postgresql package (apt-get install postgresql; scripts/setup.sh does it)", pattern)
 	}
 	return best, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -366,4 +367,17 @@ func checkAtomic(t *testing.T, s store.Store, db string, n int) {
 		t.Errorf("%d articles without their revision or photo rows", orphans)
 	}
 	t.Logf("%d of %d puts stored", stored, n)
+}
+
+// TestMissingPostgres: without PostgreSQL the tests fail and say what to
+// install, rather than skipping.
+func TestMissingPostgres(t *testing.T) {
+	_, err := findBin(filepath.Join(t.TempDir(), "*/bin/initdb"))
+	if err == nil || !strings.Contains(err.Error(), "postgresql package") {
+		t.Errorf("findBin with nothing installed: %v", err)
+	}
+	bin, err := pgBin()
+	if err != nil || !strings.HasPrefix(bin, "/usr/lib/postgresql/") {
+		t.Errorf("pgBin = %q, %v", bin, err)
+	}
 }
