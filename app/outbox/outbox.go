@@ -1,0 +1,878 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/warta-news/warta/app/articles"
+	"github.com/warta-news/warta/app/ids"
+	"github.com/warta-news/warta/app/photos"
+	"github.com/warta-news/warta/app/photos/jpegmeta"
+	"github.com/warta-news/warta/app/store"
+)
+
+// State is where an item is.
+type State string
+
+// Item states.
+const (
+	StateQueued    State = "queued"
+	StateUploading State = "uploading"
+	StateWaiting   State = "waiting" // article pushed; the server lacks photos
+	StateDone      State = "done"
+	StateFailed    State = "failed"
+	StateConflict  State = "conflict"
+)
+
+// Item kinds.
+const (
+	KindArticle = "article"
+	KindPhoto   = "photo"
+)
+
+// Conflict choices for Resolve.
+const (
+	ChoiceMine   = "mine"
+	ChoiceTheirs = "theirs"
+	ChoiceBoth   = "both"
+)
+
+// Errors a caller can test with errors.Is.
+var (
+	ErrNoItem   = errors.New("no such outbox item")
+	ErrBadState = errors.New("the item is not in a state that allows this")
+)
+
+const (
+	keyItem = "ob/i/"
+	keyRev  = "ob/r/"
+)
+
+// Item is one article or photo in the outbox.
+type Item struct {
+	ID      string `json:"id"` // "a-<article id>" or "p-<photo id>"
+	Kind    string `json:"kind"`
+	LocalID string `json:"localId"`
+	Server  string `json:"server"`
+	State   State  `json:"state"`
+
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"nextAttempt"`
+	LastError   string    `json:"lastError,omitempty"`
+	ErrorCode   string    `json:"errorCode,omitempty"`
+	BytesDone   int64     `json:"bytesDone"`
+	BytesTotal  int64     `json:"bytesTotal"`
+	Enqueued    time.Time `json:"enqueued"`
+	Updated     time.Time `json:"updated"`
+
+	// Articles.
+	OpID     string          `json:"opId,omitempty"`
+	Body     json.RawMessage `json:"body,omitempty"` // the pushed article, frozen with OpID
+	BaseRev  int64           `json:"baseRev"`        // the push's baseRev, frozen with OpID
+	Rev      int64           `json:"rev"`            // the server's revision after the push
+	PhotoIDs []string        `json:"photoIds,omitempty"`
+	Dirty    bool            `json:"dirty,omitempty"`    // enqueued again while in flight
+	Conflict *ServerArticle  `json:"conflict,omitempty"` // the server's copy
+
+	// Photos.
+	SHA256   string `json:"sha256,omitempty"` // of the bytes sent (web rendition + captions)
+	Article  string `json:"article,omitempty"`
+	Location string `json:"location,omitempty"`
+	Offset   int64  `json:"offset"`
+}
+
+func (it *Item) pending() bool {
+	return it.State == StateQueued || it.State == StateUploading || it.State == StateWaiting
+}
+
+// ArticleStore is what the outbox needs of app/articles.
+type ArticleStore interface {
+	Get(id string) (articles.Article, error)
+	Save(a articles.Article, mark bool) (articles.Article, error)
+	Create(a articles.Article) (articles.Article, error)
+}
+
+// PhotoStore is what the outbox needs of app/photos.
+type PhotoStore interface {
+	Get(id string) (photos.Photo, error)
+	File(id, kind string) (string, error)
+}
+
+var (
+	_ ArticleStore = (*articles.Library)(nil)
+	_ PhotoStore   = (*photos.Library)(nil)
+)
+
+// Options tune an Outbox; the zero value is what the app uses.
+type Options struct {
+	MaxAttempts int           // 0 means 8
+	BaseDelay   time.Duration // 0 means 1 s
+	MaxDelay    time.Duration // 0 means 60 s
+	// Now and Sleep are the clock (tests replace them). Sleep returns early
+	// with ctx's error.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	Rand  func() float64 // in [0,1); the backoff's jitter
+	// ProgressEvery is the least time between two progress reports
+	// (0 means 100 ms).
+	ProgressEvery time.Duration
+	Log           *slog.Logger
+}
+
+// Outbox is the durable send queue. Run processes it; the other methods
+// may be called at any time from any goroutine.
+type Outbox struct {
+	st     *store.Store
+	client *Client
+	arts   ArticleStore
+	pics   PhotoStore
+	o      Options
+	log    *slog.Logger
+
+	mu     sync.Mutex // guards the fields below and read-modify-write of items
+	paused bool
+	cancel context.CancelFunc // the item in flight
+	wake   chan struct{}
+	prog   *tracker
+}
+
+// New returns the outbox kept in st, sending with client.
+func New(st *store.Store, client *Client, arts ArticleStore, pics PhotoStore, o Options) *Outbox {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = time.Second
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = 100 * time.Millisecond
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Outbox{st: st, client: client, arts: arts, pics: pics, o: o, log: o.Log.With("component", "outbox"), wake: make(chan struct{}, 1)}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Items lists every item, photos first.
+func (ob *Outbox) Items() ([]Item, error) {
+	var out []Item
+	err := ob.st.View(func(tx *store.Txn) error {
+		return tx.IteratePrefix(keyItem, func(_ string, v []byte) error {
+			var it Item
+			if err := json.Unmarshal(v, &it); err != nil {
+				return err
+			}
+			out = append(out, it)
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b Item) int {
+		if a.Kind != b.Kind {
+			if a.Kind == KindPhoto {
+				return -1
+			}
+			return 1
+		}
+		return a.Enqueued.Compare(b.Enqueued)
+	})
+	return out, err
+}
+
+// Item returns one item.
+func (ob *Outbox) Item(id string) (Item, error) {
+	var it Item
+	err := ob.st.GetJSON(keyItem+id, &it)
+	if errors.Is(err, store.ErrNotFound) {
+		return it, fmt.Errorf("%s: %w", id, ErrNoItem)
+	}
+	return it, err
+}
+
+func (ob *Outbox) put(it *Item) error {
+	it.Updated = ob.o.Now()
+	return ob.st.PutJSON(keyItem+it.ID, it)
+}
+
+// update reads, changes and writes one item under the lock.
+func (ob *Outbox) update(id string, fn func(*Item) error) (Item, error) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	it, err := ob.Item(id)
+	if err != nil {
+		return it, err
+	}
+	if err := fn(&it); err != nil {
+		return it, err
+	}
+	return it, ob.put(&it)
+}
+
+type revRecord struct {
+	Server string `json:"server"`
+	Rev    int64  `json:"rev"`
+}
+
+// baseRev is the server revision the local article was last in step with.
+func (ob *Outbox) baseRev(articleID string) int64 {
+	var r revRecord
+	if ob.st.GetJSON(keyRev+articleID, &r) != nil || r.Server != ob.client.BaseURL {
+		return 0
+	}
+	return r.Rev
+}
+
+func (ob *Outbox) setRev(articleID string, rev int64) error {
+	return ob.st.PutJSON(keyRev+articleID, revRecord{Server: ob.client.BaseURL, Rev: rev})
+}
+
+// PhotoRefs returns the ids of the photos an article body's figures and
+// images reference ("warta-photo:<id>"), in order, once each.
+func PhotoRefs(body json.RawMessage) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch n := v.(type) {
+		case map[string]any:
+			if attrs, ok := n["attrs"].(map[string]any); ok {
+				if src, ok := attrs["src"].(string); ok {
+					if id, ok := strings.CutPrefix(src, "warta-photo:"); ok && ids.Valid(id) && !slices.Contains(out, id) {
+						out = append(out, id)
+					}
+				}
+			}
+			if c, ok := n["content"].([]any); ok {
+				for _, x := range c {
+					walk(x)
+				}
+			}
+		case []any:
+			for _, x := range n {
+				walk(x)
+			}
+		}
+	}
+	var doc any
+	if json.Unmarshal(body, &doc) == nil {
+		walk(doc)
+	}
+	return out
+}
+
+func newOpID(now time.Time) string { return "op-" + ids.New(now) }
+
+// Enqueue adds each article and every photo its body references. An item
+// already waiting to go keeps its operation: an article is marked to be
+// pushed again once the push in flight is done; a failed item is re-queued.
+func (ob *Outbox) Enqueue(articleIDs []string) error {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	now := ob.o.Now()
+	for _, aid := range articleIDs {
+		a, err := ob.arts.Get(aid)
+		if err != nil {
+			return fmt.Errorf("enqueue article %s: %w", aid, err)
+		}
+		refs := PhotoRefs(a.Body)
+		for _, pid := range refs {
+			p, err := ob.pics.Get(pid)
+			if err != nil {
+				return fmt.Errorf("enqueue article %s: photo %s: %w", aid, pid, err)
+			}
+			id := "p-" + pid
+			it, err := ob.Item(id)
+			switch {
+			case errors.Is(err, ErrNoItem):
+				it = Item{ID: id, Kind: KindPhoto, LocalID: pid, State: StateQueued, Article: aid, BytesTotal: p.Bytes, Enqueued: now}
+			case err != nil:
+				return err
+			case it.State == StateDone || it.State == StateFailed:
+				// Check again: the captions may have changed (a new
+				// SHA-256), or the server may have lost it.
+				it.State, it.Attempts, it.NextAttempt, it.LastError, it.ErrorCode = StateQueued, 0, time.Time{}, "", ""
+			default:
+				continue
+			}
+			it.Server = ob.client.BaseURL
+			if err := ob.put(&it); err != nil {
+				return err
+			}
+		}
+		id := "a-" + aid
+		it, err := ob.Item(id)
+		switch {
+		case errors.Is(err, ErrNoItem):
+			it = Item{ID: id, Kind: KindArticle, LocalID: aid, State: StateQueued, Enqueued: now}
+		case err != nil:
+			return err
+		case it.State == StateDone:
+			it.State, it.OpID, it.Body, it.Attempts, it.NextAttempt, it.LastError, it.ErrorCode = StateQueued, "", nil, 0, time.Time{}, "", ""
+		case it.State == StateFailed && it.Body == nil:
+			it.State, it.Attempts, it.NextAttempt, it.LastError, it.ErrorCode = StateQueued, 0, time.Time{}, "", ""
+		case it.State == StateConflict:
+			continue // Resolve first
+		default:
+			// In flight with a frozen body: push the new text after it.
+			it.Dirty = true
+			if it.State == StateFailed {
+				it.State, it.Attempts, it.NextAttempt = StateQueued, 0, time.Time{}
+			}
+		}
+		it.Server, it.PhotoIDs = ob.client.BaseURL, refs
+		if err := ob.put(&it); err != nil {
+			return err
+		}
+	}
+	ob.poke()
+	return nil
+}
+
+// poke wakes Run if it sleeps.
+func (ob *Outbox) poke() {
+	select {
+	case ob.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Retry re-queues a failed item with a fresh attempt count.
+func (ob *Outbox) Retry(itemID string) error {
+	_, err := ob.update(itemID, func(it *Item) error {
+		if it.State != StateFailed {
+			return fmt.Errorf("retry %s (%s): %w", itemID, it.State, ErrBadState)
+		}
+		it.State, it.Attempts, it.NextAttempt, it.LastError, it.ErrorCode = StateQueued, 0, time.Time{}, "", ""
+		return nil
+	})
+	ob.poke()
+	return err
+}
+
+// Remove drops an item that is done, failed or not yet started.
+func (ob *Outbox) Remove(itemID string) error {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return ob.st.Delete(keyItem + itemID)
+}
+
+// Pause stops sending after cancelling the request in flight (its progress
+// is kept); Resume goes on.
+func (ob *Outbox) Pause() {
+	ob.mu.Lock()
+	ob.paused = true
+	if ob.cancel != nil {
+		ob.cancel()
+	}
+	ob.mu.Unlock()
+	ob.poke()
+}
+
+// Resume undoes Pause.
+func (ob *Outbox) Resume() {
+	ob.mu.Lock()
+	ob.paused = false
+	ob.mu.Unlock()
+	ob.poke()
+}
+
+// Paused reports whether the outbox is paused.
+func (ob *Outbox) Paused() bool {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return ob.paused
+}
+
+// backoff is the delay before attempt n+1 after n failures: full jitter,
+// uniform in [0, min(cap, base·2^(n-1))).
+func (ob *Outbox) backoff(n int) time.Duration {
+	d := ob.o.BaseDelay << min(n-1, 30)
+	if d > ob.o.MaxDelay || d <= 0 {
+		d = ob.o.MaxDelay
+	}
+	return time.Duration(ob.o.Rand() * float64(d))
+}
+
+// Run sends everything due until the queue holds nothing more to send
+// (every item done, failed or in conflict), then returns nil. It returns
+// ctx's error when ctx ends; what was in flight stays queued. onProgress,
+// if not nil, gets at most ten reports a second and a last one.
+func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
+	ob.mu.Lock()
+	ob.prog = newTracker(ob.o.Now, ob.o.ProgressEvery, onProgress)
+	ob.mu.Unlock()
+	defer func() { ob.report(true) }()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if ob.Paused() {
+			ob.report(true)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-ob.wake:
+			}
+			continue
+		}
+		items, err := ob.Items()
+		if err != nil {
+			return err
+		}
+		ob.prog.setItems(items)
+		next, wait, any := ob.pick(items)
+		if next == nil {
+			if !any {
+				return nil
+			}
+			ob.report(true)
+			wctx, cancel := context.WithCancel(ctx)
+			go func() {
+				select {
+				case <-ob.wake:
+					cancel()
+				case <-wctx.Done():
+				}
+			}()
+			err := ob.o.Sleep(wctx, wait)
+			cancel()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			_ = err
+			continue
+		}
+		ictx, cancel := context.WithCancel(ctx)
+		ob.mu.Lock()
+		ob.cancel = cancel
+		ob.mu.Unlock()
+		err = ob.process(ictx, next)
+		ob.mu.Lock()
+		ob.cancel = nil
+		ob.mu.Unlock()
+		cancel()
+		if err != nil && ctx.Err() == nil && !ob.Paused() {
+			return err // the store failed
+		}
+	}
+}
+
+// pick returns the next item due (photos first, then articles whose
+// photos are done), else how long until one is; any tells whether
+// anything is still pending.
+func (ob *Outbox) pick(items []Item) (next *Item, wait time.Duration, any bool) {
+	now := ob.o.Now()
+	state := map[string]State{}
+	for _, it := range items {
+		if it.Kind == KindPhoto {
+			state[it.LocalID] = it.State
+		}
+	}
+	wait = -1
+	consider := func(it *Item) bool {
+		if !it.pending() {
+			return false
+		}
+		if it.Kind == KindArticle && it.State == StateQueued && it.Body == nil {
+			for _, p := range it.PhotoIDs {
+				if state[p] != StateDone {
+					return false // blocked on its photos
+				}
+			}
+		}
+		any = true
+		if d := it.NextAttempt.Sub(now); d > 0 {
+			if wait < 0 || d < wait {
+				wait = d
+			}
+			return false
+		}
+		return true
+	}
+	for _, kind := range []string{KindPhoto, KindArticle} {
+		for i := range items {
+			if items[i].Kind == kind && consider(&items[i]) {
+				return &items[i], 0, true
+			}
+		}
+	}
+	if wait < 0 {
+		wait = 0
+		any = false
+	}
+	return nil, wait, any
+}
+
+// process makes one attempt at an item and records its outcome. Only a
+// store failure is returned.
+func (ob *Outbox) process(ctx context.Context, it *Item) error {
+	before := it.BytesDone
+	var err error
+	switch it.Kind {
+	case KindPhoto:
+		err = ob.sendPhoto(ctx, it)
+	case KindArticle:
+		err = ob.sendArticle(ctx, it)
+	default:
+		err = fmt.Errorf("unknown item kind %q", it.Kind)
+	}
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		// Cancelled (Pause, shutdown): not the item's fault.
+		_, serr := ob.update(it.ID, func(x *Item) error {
+			if x.State == StateUploading {
+				x.State = StateQueued
+			}
+			return nil
+		})
+		return serr
+	}
+	var final bool
+	_, serr := ob.update(it.ID, func(x *Item) error {
+		if x.BytesDone > before {
+			x.Attempts = 0 // it got further: a fresh run of attempts
+		}
+		x.Attempts++
+		x.LastError = err.Error()
+		var e *Error
+		if errors.As(err, &e) {
+			x.ErrorCode = e.Code
+		}
+		if !Retryable(err) || x.Attempts >= ob.o.MaxAttempts {
+			final = true
+			if x.State != StateConflict {
+				x.State = StateFailed
+			}
+			x.NextAttempt = time.Time{}
+			return nil
+		}
+		d := ob.backoff(x.Attempts)
+		if e != nil && e.RetryAfter > d {
+			d = e.RetryAfter
+		}
+		x.NextAttempt = ob.o.Now().Add(d)
+		return nil
+	})
+	ob.log.Warn("outbox item attempt failed", "item", it.ID, "final", final, "err", err)
+	ob.report(final)
+	return serr
+}
+
+// render returns the bytes a photo is uploaded as: its web rendition with
+// the caption fields embedded (and a minimal EXIF carrying them).
+func (ob *Outbox) render(pid string) ([]byte, photos.Photo, error) {
+	p, err := ob.pics.Get(pid)
+	if err != nil {
+		return nil, p, err
+	}
+	path, err := ob.pics.File(pid, "web")
+	if err != nil {
+		return nil, p, err
+	}
+	web, err := os.ReadFile(path)
+	if err != nil {
+		return nil, p, err
+	}
+	var buf bytes.Buffer
+	if _, err := jpegmeta.WriteWith(bytes.NewReader(web), &buf, p.Fields, jpegmeta.Options{CreateEXIF: true}); err != nil {
+		return nil, p, fmt.Errorf("embed captions in photo %s: %w", pid, err)
+	}
+	return buf.Bytes(), p, nil
+}
+
+func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
+	data, p, err := ob.render(it.LocalID)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	cur, err := ob.update(it.ID, func(x *Item) error {
+		if x.SHA256 != sha { // new captions or a new rendition: a new upload
+			x.SHA256, x.Location, x.Offset = sha, "", 0
+		}
+		x.State, x.BytesTotal, x.BytesDone = StateUploading, int64(len(data)), x.Offset
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*it = cur
+	ob.report(false)
+	name := strings.TrimSuffix(filepath.Base(p.Name), filepath.Ext(p.Name)) + ".jpg"
+	u := &Upload{SHA256: sha, Filename: name, Article: it.Article, Data: data, Location: it.Location, Offset: it.Offset}
+	var saveErr error
+	err = ob.client.UploadPhoto(ctx, u, func(u *Upload) {
+		x, err := ob.update(it.ID, func(x *Item) error {
+			x.Location, x.Offset, x.BytesDone = u.Location, u.Offset, u.Offset
+			return nil
+		})
+		if err != nil {
+			saveErr = err
+		}
+		*it = x
+		ob.report(false)
+	})
+	if saveErr != nil {
+		return saveErr
+	}
+	if err != nil {
+		if errors.Is(err, ErrChecksum) {
+			// The upload is gone on the server; start again from scratch
+			// (the bytes are rendered anew next time).
+			ob.update(it.ID, func(x *Item) error { x.Location, x.Offset, x.BytesDone = "", 0, 0; return nil })
+		}
+		return err
+	}
+	x, err := ob.update(it.ID, func(x *Item) error {
+		x.State, x.Offset, x.BytesDone = StateDone, x.BytesTotal, x.BytesTotal
+		x.LastError, x.ErrorCode, x.Attempts, x.NextAttempt = "", "", 0, time.Time{}
+		return nil
+	})
+	*it = x
+	ob.report(true)
+	return err
+}
+
+// shas returns the SHA-256 of each photo as uploaded.
+func (ob *Outbox) shas(photoIDs []string) ([]string, error) {
+	out := make([]string, 0, len(photoIDs))
+	for _, pid := range photoIDs {
+		p, err := ob.Item("p-" + pid)
+		if err != nil || p.SHA256 == "" {
+			return nil, fmt.Errorf("photo %s has not been uploaded", pid)
+		}
+		out = append(out, p.SHA256)
+	}
+	return out, nil
+}
+
+func (ob *Outbox) sendArticle(ctx context.Context, it *Item) error {
+	if it.State == StateWaiting && it.Body == nil {
+		// Pushed; the server lacked photos. Ask whether it has them now.
+		sa, err := ob.client.GetArticle(ctx, it.LocalID)
+		if err != nil {
+			return err
+		}
+		return ob.pushed(it, sa, nil)
+	}
+	cur, err := ob.update(it.ID, func(x *Item) error {
+		if x.Body == nil { // freeze a new operation: body, base and key
+			a, err := ob.arts.Get(x.LocalID)
+			if err != nil {
+				return err
+			}
+			body, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			x.Body, x.BaseRev, x.OpID, x.Dirty = body, ob.baseRev(x.LocalID), newOpID(ob.o.Now()), false
+			x.PhotoIDs = PhotoRefs(a.Body)
+		}
+		if x.OpID == "" {
+			x.OpID = newOpID(ob.o.Now())
+		}
+		x.State = StateUploading
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*it = cur
+	ob.report(false)
+	shas, err := ob.shas(it.PhotoIDs)
+	if err != nil {
+		return err
+	}
+	sa, missing, conflict, err := ob.client.PushArticle(ctx, it.LocalID, it.BaseRev, it.Body, shas, it.OpID)
+	if conflict != nil {
+		x, serr := ob.update(it.ID, func(x *Item) error {
+			x.State, x.Conflict = StateConflict, conflict
+			x.LastError, x.ErrorCode = err.Error(), "conflict"
+			x.Body, x.OpID, x.Attempts, x.NextAttempt = nil, "", 0, time.Time{}
+			return nil
+		})
+		*it = x
+		ob.report(true)
+		return serr
+	}
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == "idempotency_key_reused" {
+			// Cannot happen with a frozen body; start a fresh operation.
+			ob.update(it.ID, func(x *Item) error { x.Body, x.OpID = nil, ""; return nil })
+		}
+		return err
+	}
+	return ob.pushed(it, sa, missing)
+}
+
+// pushed records the server's answer to a push (or a later read).
+func (ob *Outbox) pushed(it *Item, sa ServerArticle, missing []string) error {
+	if err := ob.setRev(it.LocalID, sa.Rev); err != nil {
+		return err
+	}
+	x, err := ob.update(it.ID, func(x *Item) error {
+		x.Rev, x.Body, x.OpID, x.BaseRev = sa.Rev, nil, "", sa.Rev
+		x.LastError, x.ErrorCode = "", ""
+		switch {
+		case sa.State == "received" && x.Dirty:
+			x.State, x.Dirty, x.Attempts, x.NextAttempt = StateQueued, false, 0, time.Time{}
+		case sa.State == "received":
+			x.State, x.Attempts, x.NextAttempt = StateDone, 0, time.Time{}
+		default:
+			x.State = StateWaiting
+			x.LastError = fmt.Sprintf("the server is still missing %d photo(s)", len(missing))
+			x.Attempts++
+			if x.Attempts >= ob.o.MaxAttempts {
+				x.State = StateFailed
+				x.LastError = "the server still lacks some of the article's photos; retry to send them again"
+			} else {
+				x.NextAttempt = ob.o.Now().Add(ob.backoff(x.Attempts))
+			}
+		}
+		return nil
+	})
+	if err == nil && x.State == StateWaiting && len(missing) > 0 {
+		// Photos the server lacks although we sent them: send them again.
+		err = ob.requeueMissing(x, missing)
+	}
+	*it = x
+	ob.report(true)
+	return err
+}
+
+func (ob *Outbox) requeueMissing(a Item, missing []string) error {
+	for _, pid := range a.PhotoIDs {
+		p, err := ob.Item("p-" + pid)
+		if err != nil || !slices.Contains(missing, p.SHA256) || p.State != StateDone {
+			continue
+		}
+		if _, err := ob.update(p.ID, func(x *Item) error {
+			x.State, x.Location, x.Offset, x.BytesDone, x.Attempts = StateQueued, "", 0, 0, 0
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Resolve settles a conflict:
+//
+//   - "mine": push the local text over the server's copy (baseRev = the
+//     server's revision);
+//   - "theirs": take the server's copy into the local article;
+//   - "both": keep the local text as a new local article (queued as a new
+//     article on the server) and take the server's copy into the original.
+//
+// The local text is never lost: "theirs" saves over it through the article
+// library, which keeps it as a revision.
+func (ob *Outbox) Resolve(itemID, choice string) error {
+	it, err := ob.Item(itemID)
+	if err != nil {
+		return err
+	}
+	if it.State != StateConflict || it.Conflict == nil {
+		return fmt.Errorf("resolve %s (%s): %w", itemID, it.State, ErrBadState)
+	}
+	srv := *it.Conflict
+	switch choice {
+	case ChoiceMine:
+		if err := ob.setRev(it.LocalID, srv.Rev); err != nil {
+			return err
+		}
+		_, err = ob.update(itemID, func(x *Item) error {
+			x.State, x.Conflict, x.Body, x.OpID, x.Attempts, x.NextAttempt, x.LastError, x.ErrorCode = StateQueued, nil, nil, "", 0, time.Time{}, "", ""
+			return nil
+		})
+	case ChoiceTheirs, ChoiceBoth:
+		local, err := ob.arts.Get(it.LocalID)
+		if err != nil {
+			return err
+		}
+		if choice == ChoiceBoth {
+			cp := local
+			cp.ID = ""
+			cp, err = ob.arts.Create(cp)
+			if err != nil {
+				return fmt.Errorf("keep both: %w", err)
+			}
+			defer func() {
+				if err == nil {
+					err = ob.Enqueue([]string{cp.ID})
+				}
+			}()
+		}
+		if err = ob.takeTheirs(local, srv); err != nil {
+			return err
+		}
+		if err = ob.setRev(it.LocalID, srv.Rev); err != nil {
+			return err
+		}
+		_, err = ob.update(itemID, func(x *Item) error {
+			x.State, x.Conflict, x.Rev, x.BaseRev = StateDone, nil, srv.Rev, srv.Rev
+			x.Body, x.OpID, x.Attempts, x.NextAttempt, x.LastError, x.ErrorCode = nil, "", 0, time.Time{}, "", ""
+			if srv.State != "received" {
+				x.State = StateWaiting
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("resolve %s: choice %q is not mine, theirs or both", itemID, choice)
+	}
+	ob.poke()
+	return err
+}
+
+// takeTheirs saves the server's copy of an article over the local one.
+func (ob *Outbox) takeTheirs(local articles.Article, srv ServerArticle) error {
+	var theirs articles.Article
+	if err := json.Unmarshal(srv.Doc, &theirs); err != nil {
+		return fmt.Errorf("the server's copy is not an article: %w", err)
+	}
+	theirs.ID, theirs.Version = local.ID, local.Version
+	if _, err := ob.arts.Save(theirs, true); err != nil {
+		return fmt.Errorf("take the server's copy: %w", err)
+	}
+	return nil
+}
