@@ -10,11 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/warta-news/warta/app/ids"
 )
 
 // build compiles the server as it ships (no cgo) into a temporary folder,
@@ -65,9 +68,9 @@ type running struct {
 }
 
 // start runs the server and waits for the line with its address.
-func start(t *testing.T, bin, data string) *running {
+func start(t *testing.T, bin, data string, extra ...string) *running {
 	t.Helper()
-	cmd := exec.Command(bin, "--data", data, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"--data", data, "--listen", "127.0.0.1:0"}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -200,13 +203,71 @@ func TestServerStartsServesAndStops(t *testing.T) {
 	r.stop(t)
 }
 
-func TestPostgresNotBuilt(t *testing.T) {
-	if openPostgres != nil {
-		t.Skip("PostgreSQL support is wired in")
+// TestServerOnPostgres runs the binary with --db on a real PostgreSQL that
+// scripts/pgtest.sh starts for the test (unix socket only) and stops after:
+// set-up, login, an article push, a restart on another data folder, and
+// the users, the token, the article and its idempotency record are there.
+func TestServerOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and the binary")
 	}
-	_, err := openStore(t.Context(), t.TempDir(), "postgres://localhost/warta", nil)
-	if err == nil || !strings.Contains(err.Error(), "PostgreSQL support is not built yet") {
-		t.Errorf("err = %v", err)
+	pgDir := filepath.Join(os.TempDir(), "warta-pg-"+strconv.Itoa(os.Getpid()))
+	out, err := exec.Command("../../scripts/pgtest.sh", "start", pgDir).Output()
+	t.Cleanup(func() { exec.Command("../../scripts/pgtest.sh", "stop", pgDir).Run() })
+	if err != nil {
+		t.Fatalf("start PostgreSQL: %v (install Debian's postgresql package)", err)
+	}
+	url := strings.TrimSpace(string(out))
+	bin := build(t)
+	data := t.TempDir()
+	r := start(t, bin, data, "--db", url)
+	if code, m := post(t, r.url+"/api/v1/setup", map[string]string{"token": r.setup, "user": "admin", "password": "kopi-tubruk"}); code != 201 {
+		t.Fatalf("setup: %d %v", code, m)
+	}
+	code, m := post(t, r.url+"/api/v1/login", map[string]string{"user": "admin", "password": "kopi-tubruk", "device": "test"})
+	if code != 200 {
+		t.Fatalf("login: %d %v", code, m)
+	}
+	token, _ := m["token"].(string)
+	id := ids.New(time.Now())
+	put := func() int {
+		body := `{"baseRev":0,"article":{"id":"` + id + `","headline":"Rakornas Kehumasan 2019","photos":[]}}`
+		req, _ := http.NewRequest(http.MethodPut, r.url+"/api/v1/articles/"+id, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Idempotency-Key", "op-"+id)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if c := put(); c != 200 {
+		t.Fatalf("push: %d", c)
+	}
+	r.stop(t)
+
+	// A new data folder: what survives is in PostgreSQL, not on this disk.
+	r = start(t, bin, t.TempDir(), "--db", url)
+	defer r.stop(t)
+	if r.setup != "" {
+		t.Error("set-up offered again: the users are not in PostgreSQL")
+	}
+	if c := put(); c != 200 { // the same operation again: replayed, not a second revision
+		t.Fatalf("replayed push after restart: %d", c)
+	}
+	req, _ := http.NewRequest(http.MethodGet, r.url+"/api/v1/articles/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var a map[string]any
+	json.NewDecoder(res.Body).Decode(&a)
+	if res.StatusCode != 200 || a["rev"] != float64(1) || a["headline"] != "Rakornas Kehumasan 2019" {
+		t.Fatalf("article after restart: %d %v", res.StatusCode, a)
 	}
 }
 
