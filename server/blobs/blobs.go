@@ -5,6 +5,10 @@
 // rename, fsync of the folder), and only after its bytes hashed to its name,
 // so a file under its final name is always complete and correct.
 //
+// A finished upload can also be moved in (MoveFile): hashed by reading it,
+// fsynced and renamed into place, which saves writing its bytes a second
+// time when it is on the same file system as the store.
+//
 // Only a valid SHA-256 (64 lower-case hex digits) ever becomes part of a
 // path; file names sent by clients never do.
 package blobs
@@ -18,6 +22,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"syscall"
 )
 
 // Errors callers test with errors.Is.
@@ -34,6 +40,9 @@ var (
 // processes sharing the folder: writers never expose a partial file.
 type Store struct {
 	dir string
+	// rename moves a verified file into place in MoveFile (os.Rename; tests
+	// replace it to simulate a source on another file system).
+	rename func(oldpath, newpath string) error
 }
 
 // Open opens (creating it if needed) the blob store in dir.
@@ -45,7 +54,7 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("open blobs %s: %w", dir, err)
 	}
-	return &Store{dir: abs}, nil
+	return &Store{dir: abs, rename: os.Rename}, nil
 }
 
 // Dir is the store's folder.
@@ -143,6 +152,90 @@ func (s *Store) put(sha, srcPath string) (size int64, err error) {
 	}
 	defer src.Close()
 	return s.put1(sha, dst, src)
+}
+
+// MoveFile stores the file at srcPath as the blob sha by moving it into the
+// store instead of copying it. It reads the file, hashing it, and refuses it
+// with ErrChecksum when the bytes do not hash to sha (srcPath is then left
+// as it was); otherwise it makes the file read-only, fsyncs it, renames it
+// into place and fsyncs the folder, so the blob is as durable as one written
+// by PutFile. When srcPath is on another file system than the store (the
+// rename fails with EXDEV) it falls back to PutFile's copy and removes
+// srcPath. When the blob already exists MoveFile does nothing to it, leaves
+// srcPath and returns nil.
+//
+// The caller must make sure nobody writes to srcPath meanwhile (the upload
+// endpoint holds the upload's lock); the bytes are checked once, before the
+// rename, and then the file under the blob's name is never written again.
+func (s *Store) MoveFile(sha, srcPath string) (err error) {
+	dst := s.Path(sha)
+	if dst == "" {
+		return fmt.Errorf("move blob %q: %w", sha, ErrInvalid)
+	}
+	if s.Has(sha) {
+		return nil
+	}
+	// Read-write: fsync needs a writable handle on some systems (Windows).
+	f, err := os.OpenFile(srcPath, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("move blob %s: %w", sha, err)
+	}
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, f, make([]byte, 1<<20)); err != nil {
+		return fmt.Errorf("move blob %s: %w", sha, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+		return fmt.Errorf("move blob %s: bytes hash to %s: %w", sha, got, ErrChecksum)
+	}
+	if err := f.Chmod(0o444); err != nil {
+		return fmt.Errorf("move blob %s: %w", sha, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("move blob %s: %w", sha, err)
+	}
+	err = f.Close()
+	f = nil
+	if err != nil {
+		return fmt.Errorf("move blob %s: %w", sha, err)
+	}
+	sub := filepath.Dir(dst)
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return fmt.Errorf("move blob %s: %w", sha, err)
+	}
+	// As in put1: two writers of the same blob rename complete, verified
+	// files over the same name.
+	if err := s.rename(srcPath, dst); err != nil {
+		if !crossDevice(err) {
+			return fmt.Errorf("move blob %s: %w", sha, err)
+		}
+		// Another file system: copy (hashing again) and drop the source.
+		if _, err := s.put(sha, srcPath); err != nil {
+			return err
+		}
+		_ = os.Chmod(srcPath, 0o644) // Windows removes no read-only file
+		if err := os.Remove(srcPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("move blob %s: remove source: %w", sha, err)
+		}
+		return nil
+	}
+	syncDir(sub)
+	syncDir(s.dir) // the fan-out folder may be new
+	return nil
+}
+
+// crossDevice reports whether a rename failed because source and target are
+// on different file systems.
+func crossDevice(err error) bool {
+	if errors.Is(err, syscall.EXDEV) {
+		return true
+	}
+	// ERROR_NOT_SAME_DEVICE
+	return runtime.GOOS == "windows" && errors.Is(err, syscall.Errno(17))
 }
 
 // Put stores the bytes read from r as the blob sha, with the same checks and

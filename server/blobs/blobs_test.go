@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -170,4 +171,157 @@ func TestInvalidNamesNeverBecomePaths(t *testing.T) {
 	if len(ents) != 0 {
 		t.Fatalf("store not empty: %v", ents)
 	}
+}
+
+func TestMoveFileRenames(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	// The source beside the store, as DATA/uploads is beside DATA/blobs.
+	srcDir := filepath.Join(filepath.Dir(s.Dir()), "uploads")
+	os.MkdirAll(srcDir, 0o755)
+	data := bytes.Repeat([]byte("foto banjir "), 100_000)
+	sha := shaOf(data)
+	src := filepath.Join(srcDir, "0123")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(src)
+	var renames int
+	s.rename = func(o, n string) error { renames++; return os.Rename(o, n) }
+	if err := s.MoveFile(sha, src); err != nil {
+		t.Fatal(err)
+	}
+	if renames != 1 {
+		t.Fatalf("%d renames", renames)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("source still there: %v", err)
+	}
+	after, err := os.Stat(s.Path(sha))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Fatal("the blob is a copy, not the moved file")
+	}
+	if after.Mode().Perm()&0o222 != 0 {
+		t.Fatalf("blob writable: %v", after.Mode())
+	}
+	if got, _ := os.ReadFile(s.Path(sha)); !bytes.Equal(got, data) {
+		t.Fatal("blob bytes differ")
+	}
+	// The blob exists: a second source is left alone, nothing is renamed.
+	src2 := writeTemp(t, data)
+	if err := s.MoveFile(sha, src2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(src2); err != nil || renames != 1 {
+		t.Fatalf("second move: %v, %d renames", err, renames)
+	}
+	noTemps(t, s)
+}
+
+func TestMoveFileMismatch(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	data := []byte("bytes yang benar")
+	sha := shaOf([]byte("bytes yang lain"))
+	src := writeTemp(t, data)
+	mode, _ := os.Stat(src)
+	s.rename = func(o, n string) error { t.Fatal("renamed a mismatching file"); return nil }
+	if err := s.MoveFile(sha, src); !errors.Is(err, ErrChecksum) {
+		t.Fatalf("err %v, want ErrChecksum", err)
+	}
+	if got, err := os.ReadFile(src); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("source touched: %q %v", got, err)
+	}
+	if fi, _ := os.Stat(src); fi.Mode() != mode.Mode() {
+		t.Fatalf("source mode %v", fi.Mode())
+	}
+	if err := s.MoveFile("../"+sha[3:], src); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("invalid name: %v", err)
+	}
+	ents, _ := os.ReadDir(s.Dir())
+	if len(ents) != 0 {
+		t.Fatalf("store not empty: %v", ents)
+	}
+}
+
+// exdev is how os.Rename fails across file systems.
+func exdev(o, n string) error {
+	return &os.LinkError{Op: "rename", Old: o, New: n, Err: syscall.EXDEV}
+}
+
+func TestMoveFileCrossDeviceCopies(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	s.rename = exdev
+	data := bytes.Repeat([]byte("0123456789abcdef"), 64*1024)
+	sha := shaOf(data)
+	src := writeTemp(t, data)
+	before, _ := os.Stat(src)
+	if err := s.MoveFile(sha, src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("source not removed after the copy: %v", err)
+	}
+	after, err := os.Stat(s.Path(sha))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(before, after) {
+		t.Fatal("not a copy")
+	}
+	if after.Mode().Perm()&0o222 != 0 {
+		t.Fatalf("blob writable: %v", after.Mode())
+	}
+	if got, _ := os.ReadFile(s.Path(sha)); !bytes.Equal(got, data) {
+		t.Fatal("blob bytes differ")
+	}
+	noTemps(t, s)
+}
+
+func TestMoveFileOtherRenameErrorFails(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	s.rename = func(o, n string) error {
+		return &os.LinkError{Op: "rename", Old: o, New: n, Err: syscall.EACCES}
+	}
+	data := []byte("x")
+	src := writeTemp(t, data)
+	if err := s.MoveFile(shaOf(data), src); !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("err %v, want EACCES", err)
+	}
+	if s.Has(shaOf(data)) {
+		t.Fatal("stored")
+	}
+	if _, err := os.Stat(src); err != nil {
+		t.Fatalf("source gone: %v", err)
+	}
+}
+
+// A real second file system: /dev/shm is a tmpfs on Linux.
+func TestMoveFileRealCrossDevice(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "warta-blobs-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(shm)
+	s, _ := Open(t.TempDir())
+	data := []byte("foto dari sistem berkas lain")
+	src := filepath.Join(shm, "upload")
+	os.WriteFile(src, data, 0o644)
+	if err := os.Rename(src, filepath.Join(s.Dir(), ".probe")); !crossDevice(err) {
+		if err == nil {
+			os.Remove(filepath.Join(s.Dir(), ".probe"))
+		}
+		t.Skipf("/dev/shm and %s are one file system (%v)", s.Dir(), err)
+	}
+	if err := s.MoveFile(shaOf(data), src); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(s.Path(shaOf(data))); !bytes.Equal(got, data) {
+		t.Fatal("blob bytes differ")
+	}
+	if _, err := os.Stat(src); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("source not removed: %v", err)
+	}
+	noTemps(t, s)
 }

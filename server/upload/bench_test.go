@@ -14,7 +14,8 @@ import (
 
 // BenchmarkUploadLoopback uploads a 20 MiB photo in 4 MiB tus chunks over
 // loopback (real tusd handler, real blob store: the bytes are written to the
-// upload file, then copied and hashed into the blob store with fsync) and,
+// upload file, which is then hashed, fsynced and renamed into the blob
+// store) and,
 // side by side, PUTs the same bytes to a handler that writes them to a file
 // and fsyncs it. MB/s is the tus upload's throughput, vs-raw its fraction of
 // the raw PUT's.

@@ -8,10 +8,13 @@
 //   - an upload is created for one photo, named by the SHA-256 of its bytes
 //     (Upload-Metadata "sha256"); a photo the server already has needs no
 //     upload at all;
-//   - when the last byte arrives the bytes are hashed while they are copied
-//     into the blob store (server/blobs); a photo whose bytes do not hash to
-//     its name is refused and deleted, one that does is recorded
-//     (Recorder.AddBlob) before the client hears "complete".
+//   - when the last byte arrives the upload file is hashed and, if its bytes
+//     hash to its name, fsynced and moved (renamed) into the blob store
+//     (server/blobs; copied when the two are on different file systems) and
+//     recorded (Recorder.AddBlob) before the client hears "complete"; a
+//     photo whose bytes do not hash to its name is refused and deleted.
+//     Config.Dir and the blob store belong on one file system (both under
+//     the server's DATA dir) so the move writes nothing.
 //
 // The wire protocol is described in docs/sync-protocol.md, "Photos".
 //
@@ -20,6 +23,10 @@
 //   - upload: a tus resource, DIR/<id> (bytes so far) and DIR/<id>.info
 //     (tusd's JSON), id = 32 hex digits derived from (user, sha256), so a
 //     retried creation finds the same upload again.
+//   - moved upload: DIR/<id>.info without DIR/<id> while the blob exists:
+//     finish moved the file into the blob store but stopped before the done
+//     record (a crash, the database down). It is complete; the next HEAD or
+//     PATCH finishes it.
 //   - done record: DIR/<id>.done, written when an upload became a blob; it
 //     lets a client whose last answer was lost still learn "complete".
 //     Done records are removed after 7 days.
@@ -66,7 +73,7 @@ type Recorder interface {
 
 // Config configures New.
 type Config struct {
-	Dir      string       // uploads in progress (DATA/uploads); created if missing
+	Dir      string       // uploads in progress (DATA/uploads, beside Blobs); created if missing
 	Blobs    *blobs.Store // where finished photos go
 	Recorder Recorder
 	// Auth identifies the caller of every request; an error answers 401.
@@ -351,11 +358,13 @@ func (h *handler) preFinish(ev tusd.HookEvent) (tusd.HTTPResponse, error) {
 // errMismatch wraps blobs.ErrChecksum for an upload.
 var errMismatch = errors.New("the uploaded bytes do not match the photo's sha256; the upload was deleted, upload the photo again")
 
-// finish turns a complete upload into a blob: copy into the blob store
-// while hashing, record it, leave a done record and delete the upload. On a
-// hash mismatch the upload is deleted and errMismatch returned. Every step
-// is idempotent, so finish may run again after a crash or a failed step.
-// The caller holds the upload's lock.
+// finish turns a complete upload into a blob: hash the upload file and move
+// it into the blob store (blobs.MoveFile: fsync, rename, fsync of the
+// folder), record it, leave a done record and delete the upload. On a hash
+// mismatch the upload is deleted and errMismatch returned. Every step is
+// idempotent, so finish may run again after a crash or a failed step (after
+// the move the file is gone and MoveFile finds the blob). The caller holds
+// the upload's lock.
 func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	id := info.ID
 	if !validID(id) {
@@ -363,7 +372,7 @@ func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	}
 	sha := info.MetaData["sha256"]
 	bin := filepath.Join(h.cfg.Dir, id)
-	err := h.cfg.Blobs.PutFile(sha, bin)
+	err := h.cfg.Blobs.MoveFile(sha, bin)
 	if errors.Is(err, blobs.ErrChecksum) {
 		h.log.Warn("photo checksum mismatch", "upload", id, "sha256", sha, "owner", info.MetaData["owner"])
 		h.removeUpload(id)
@@ -415,18 +424,27 @@ func (h *handler) readDone(id string) (done, bool) {
 	return d, true
 }
 
-// sweepDone removes done records older than doneKeep.
+// sweepDone removes done records, and the info of moved uploads, older than
+// doneKeep. (A moved upload's photo is stored; were it not recorded yet,
+// the next check or creation of the photo records it.)
 func (h *handler) sweepDone(now time.Time) {
 	ents, err := os.ReadDir(h.cfg.Dir)
 	if err != nil {
 		return
 	}
 	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".done") {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, ".done"):
+		case strings.HasSuffix(name, ".info"):
+			if _, err := os.Lstat(filepath.Join(h.cfg.Dir, strings.TrimSuffix(name, ".info"))); !errors.Is(err, fs.ErrNotExist) {
+				continue // an upload in progress (or an unfinished one)
+			}
+		default:
 			continue
 		}
 		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > doneKeep {
-			os.Remove(filepath.Join(h.cfg.Dir, e.Name()))
+			os.Remove(filepath.Join(h.cfg.Dir, name))
 		}
 	}
 }
@@ -442,7 +460,7 @@ func (h *handler) resource(w http.ResponseWriter, r *http.Request, user, id stri
 		h.answerDone(w, r, id, d.Size)
 		return
 	}
-	up, err := h.store.GetUpload(ctx, id)
+	info, moved, err := h.getInfo(ctx, id)
 	if errors.Is(err, tusd.ErrNotFound) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such upload; create it again")
 		return
@@ -451,13 +469,15 @@ func (h *handler) resource(w http.ResponseWriter, r *http.Request, user, id stri
 		h.internal(w, r, err)
 		return
 	}
-	info, err := up.GetInfo(ctx)
-	if err != nil {
-		h.internal(w, r, err)
-		return
-	}
 	if info.MetaData["owner"] != user {
 		writeError(w, r, http.StatusForbidden, "forbidden", "this upload belongs to someone else")
+		return
+	}
+	if moved && r.Method == http.MethodDelete {
+		// The photo is stored already and stays; only the upload goes.
+		h.removeUpload(id)
+		w.Header().Set("Tus-Resumable", "1.0.0")
+		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if r.Method != http.MethodDelete && !info.SizeIsDeferred && info.Offset == info.Size {
@@ -467,6 +487,32 @@ func (h *handler) resource(w http.ResponseWriter, r *http.Request, user, id stri
 		return
 	}
 	h.toTus(w, r, id)
+}
+
+// getInfo is the upload's info, as tusd's file store has it, or that of a
+// moved upload (moved true, Offset = Size): its file is already the blob.
+// tusd.ErrNotFound when there is neither.
+func (h *handler) getInfo(ctx context.Context, id string) (info tusd.FileInfo, moved bool, err error) {
+	up, err := h.store.GetUpload(ctx, id)
+	if err == nil {
+		info, err = up.GetInfo(ctx)
+		return info, false, err
+	}
+	if !errors.Is(err, tusd.ErrNotFound) {
+		return info, false, err
+	}
+	// The file store says "not found" also when DIR/<id>.info exists
+	// without DIR/<id>.
+	b, rerr := os.ReadFile(filepath.Join(h.cfg.Dir, id+".info"))
+	if rerr != nil || json.Unmarshal(b, &info) != nil || info.ID != id || info.SizeIsDeferred {
+		return tusd.FileInfo{}, false, err
+	}
+	sha := info.MetaData["sha256"]
+	if n, serr := h.cfg.Blobs.Size(sha); serr != nil || n != info.Size {
+		return tusd.FileInfo{}, false, err
+	}
+	info.Offset = info.Size
+	return info, true, nil
 }
 
 // finishLate finishes a complete upload under its lock and answers.
@@ -487,7 +533,7 @@ func (h *handler) finishLate(w http.ResponseWriter, r *http.Request, id string) 
 		h.answerDone(w, r, id, d.Size)
 		return
 	}
-	up, err := h.store.GetUpload(ctx, id)
+	info, _, err := h.getInfo(ctx, id)
 	if errors.Is(err, tusd.ErrNotFound) {
 		writeError(w, r, http.StatusNotFound, "not_found", "no such upload; create it again")
 		return
@@ -496,7 +542,6 @@ func (h *handler) finishLate(w http.ResponseWriter, r *http.Request, id string) 
 		h.internal(w, r, err)
 		return
 	}
-	info, _ := up.GetInfo(ctx)
 	err = h.finish(ctx, info)
 	if errors.Is(err, errMismatch) {
 		writeError(w, r, StatusChecksumMismatch, "checksum_mismatch", err.Error())

@@ -764,3 +764,88 @@ func TestOptionsAndBlobCheck(t *testing.T) {
 		t.Fatalf("old tus: %d %s", r.status, r.body)
 	}
 }
+
+// The finished upload file becomes the blob: moved, not copied.
+func TestFinishMovesTheUploadFile(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	data := randBytes(t, 300<<10)
+	_, loc, _ := c.create(shaOf(data), int64(len(data)), "a.jpg")
+	if r, _ := c.patch(loc, 0, data[:200<<10]); r.status != 204 {
+		t.Fatal(r.status)
+	}
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	before, err := os.Stat(filepath.Join(e.data, "uploads", id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := c.patch(loc, 200<<10, data[200<<10:]); r.status != 204 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("last PATCH: %d %s", r.status, r.body)
+	}
+	after, err := os.Stat(e.blobs.Path(shaOf(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) {
+		t.Fatal("the blob is not the upload file")
+	}
+	if p := e.partials(t); len(p) != 0 {
+		t.Fatalf("upload left: %v", p)
+	}
+	e.checkBlob(t, data)
+}
+
+// finish moved the file but failed after (the database was down): the
+// upload's info is left without its file; HEAD, PATCH and DELETE still
+// answer as for a complete upload.
+func TestMovedButUnrecorded(t *testing.T) {
+	for _, method := range []string{"HEAD", "PATCH", "DELETE"} {
+		t.Run(method, func(t *testing.T) {
+			e := newEnv(t, 0)
+			c := e.client("tok-rina")
+			data := randBytes(t, 30<<10)
+			sha := shaOf(data)
+			e.rec.failAdd = 1
+			_, loc, _ := c.create(sha, int64(len(data)), "")
+			if r, _, _ := c.send(loc, data, 0, 1<<20); r.status != 500 {
+				t.Fatalf("last PATCH: %d %s", r.status, r.body)
+			}
+			id := loc[strings.LastIndex(loc, "/")+1:]
+			if p := e.partials(t); len(p) != 1 || p[0] != id+".info" || !e.blobs.Has(sha) {
+				t.Fatalf("after the failure: %v, blob %v", p, e.blobs.Has(sha))
+			}
+			if _, r, _ := e.client("tok-budi").head(loc); r.status != 403 {
+				t.Fatalf("another user's HEAD: %d", r.status)
+			}
+			switch method {
+			case "HEAD":
+				off, r, _ := c.head(loc)
+				if r.status != 200 || off != int64(len(data)) || r.header.Get(HeaderComplete) != "true" {
+					t.Fatalf("HEAD: %d %d %v", r.status, off, r.header)
+				}
+			case "PATCH":
+				r, _ := c.patch(loc, int64(len(data)), nil)
+				if r.status != 204 || r.header.Get(HeaderComplete) != "true" {
+					t.Fatalf("PATCH: %d %s", r.status, r.body)
+				}
+			case "DELETE":
+				if r, _ := c.do("DELETE", loc, nil, nil); r.status != 204 {
+					t.Fatalf("DELETE: %d %s", r.status, r.body)
+				}
+				if p := e.partials(t); len(p) != 0 {
+					t.Fatalf("left: %v", p)
+				}
+				// The photo stays; asking for it records it.
+				if r, _, _ := c.create(sha, int64(len(data)), ""); r.status != 200 {
+					t.Fatalf("create after DELETE: %d", r.status)
+				}
+				e.checkBlob(t, data)
+				return
+			}
+			e.checkBlob(t, data)
+			if p := e.partials(t); len(p) != 0 {
+				t.Fatalf("left: %v", p)
+			}
+		})
+	}
+}
