@@ -16,6 +16,7 @@ import (
 )
 
 func TestServerKilledMidBatch(t *testing.T) {
+	t.Parallel()
 	var s *server
 	var once sync.Once
 	var killed = make(chan struct{})
@@ -77,6 +78,7 @@ func TestServerKilledMidBatch(t *testing.T) {
 }
 
 func TestResponseLostAfterCommit(t *testing.T) {
+	t.Parallel()
 	var droppedPut, droppedPatch atomic.Int64
 	s := startServer(t, func(h http.Handler) http.Handler {
 		return dropResponse(h, func(r *http.Request, status int, hdr http.Header) bool {
@@ -113,6 +115,7 @@ func TestResponseLostAfterCommit(t *testing.T) {
 }
 
 func TestClientRestart(t *testing.T) {
+	t.Parallel()
 	var cancelRun atomic.Pointer[context.CancelFunc]
 	var puts, replays atomic.Int64
 	stopClient := func() {
@@ -182,6 +185,7 @@ func TestClientRestart(t *testing.T) {
 }
 
 func TestConflict(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	s.user("rina", sstore.RoleReporter)
 	s.user("eko", sstore.RoleEditor)
@@ -292,6 +296,7 @@ func TestConflict(t *testing.T) {
 }
 
 func TestBoundedRetries(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -335,6 +340,7 @@ func TestBoundedRetries(t *testing.T) {
 }
 
 func TestWrongPassword(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	s.user("rina", sstore.RoleReporter)
 	d := newDesk(t, s.url())

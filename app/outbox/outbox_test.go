@@ -55,6 +55,7 @@ func checkPhotos(t *testing.T, s *server, d *desk, ob *Outbox) int {
 }
 
 func TestHappyPath(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	s.user("rina", sstore.RoleReporter)
 	d := newDesk(t, s.url())
@@ -134,6 +135,7 @@ func faultProxy(t *testing.T, target string) (addr string, cuts *atomic.Int64) {
 }
 
 func TestFaultProxy(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, nil)
 	s.user("rina", sstore.RoleReporter)
 	addr, cuts := faultProxy(t, s.addr)
