@@ -119,7 +119,9 @@ func TestCrashDuringAutosave(t *testing.T) {
 	dir := t.TempDir()
 	base := must[*node](t)(parseDoc(fixture(t).Body)).Content
 	start := time.Now()
-	deadline := start.Add(150 * time.Second)
+	// The kill count is the requirement; the deadline only stops a run that
+	// cannot make progress. A loaded 2-core machine needs ~2.5 min for 200.
+	deadline := start.Add(8 * time.Minute)
 	kills, startupKills, acked, highest, parentChecks := 0, 0, 0, 0, 0
 	var startups []time.Duration // "go" → library open in the child
 	lastStartup := time.Duration(0)

@@ -26,6 +26,7 @@ type FileDone struct {
 
 // Progress is one throttled report from Pool.Run.
 type Progress struct {
+	At     time.Time // when the pool made the report (reports are at least Interval apart)
 	Total  int
 	Done   int        // files that succeeded so far
 	Failed int        // files that failed so far
@@ -107,6 +108,7 @@ func (p *Pool) Run(ctx context.Context, jobs []Job) ([]FileDone, error) {
 			timer, timerC = nil, nil
 		}
 		last = time.Now()
+		prog.At = last
 		if p.OnProgress != nil {
 			prog.Files = pending
 			p.OnProgress(prog)
