@@ -10,5 +10,11 @@
 //	locale     the operating system's preferred language
 //	netstatus  online/offline detection
 //	buildinfo  version and commit stamped at build time
+//	ids        time-sortable record ids
+//	fsutil     atomic file writes, safe file names
+//	articles   the article library: drafts, revisions, search, export
+//	photos     the photo library: import, captions (jpegmeta), renditions, export
+//	outbox     the batch upload to a Warta server, durable across restarts
+//	secrets    tokens and passwords in the system keyring (or a private file)
 //	bridge     the Wails boundary: bound methods, events, lifecycle
 package app

@@ -49,6 +49,7 @@ type App struct {
 	settings *settings.Service
 	articles *Articles
 	photos   *Photos
+	sync     *Sync
 	osLang   string
 
 	ctx    context.Context // Wails' context, set in startup
@@ -65,6 +66,7 @@ func New(d Deps) *App {
 	a := &App{d: d, log: d.Log, osLang: locale.Detect()}
 	a.articles = &Articles{app: a}
 	a.photos = &Photos{app: a}
+	a.sync = &Sync{app: a}
 	if d.Store != nil {
 		a.settings = settings.New(d.Store)
 		lib, err := articles.New(d.Store, d.Log)
@@ -114,7 +116,7 @@ func Run(a *App) error {
 		OnStartup:        a.startup,
 		OnBeforeClose:    a.beforeClose,
 		OnShutdown:       a.shutdown,
-		Bind:             []any{a, a.articles, a.photos},
+		Bind:             []any{a, a.articles, a.photos, a.sync},
 		Logger:           wailsLogger{a.log.With("component", "wails")},
 		Linux: &linux.Options{
 			ProgramName:      "warta",
@@ -163,6 +165,11 @@ func (a *App) startup(ctx context.Context) {
 			wruntime.EventsEmit(ctx, EventNetStatus, s)
 		}}.Serve(wctx)
 	})
+	if a.articles.lib != nil && a.photos.lib != nil {
+		// Resume an upload the last session did not finish (the keyring
+		// probe can take a moment: not on the start-up path).
+		a.spawn(a.sync.start)
+	}
 	if a.photos.lib != nil {
 		wruntime.OnFileDrop(ctx, func(_, _ int, paths []string) {
 			if err := a.photos.Import(paths); err == nil {

@@ -17,6 +17,8 @@ const (
 	EventPhotosImported = "photos:imported"
 	// EventPhotosDropped fires when files dropped on the window started an import (carries how many paths).
 	EventPhotosDropped = "photos:dropped"
+	// EventSyncProgress carries an outbox.Progress: the upload's items that changed and its totals.
+	EventSyncProgress = "sync:progress"
 	// EventPhotosChanged carries the ids of photos whose fields changed (caption edited, template applied).
 	EventPhotosChanged = "photos:changed"
 )
