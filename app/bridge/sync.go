@@ -37,7 +37,7 @@ type Account struct {
 type SyncItem struct {
 	outbox.Item
 	Title    string                `json:"title"`              // headline or photo file name
-	Conflict *outbox.ServerArticle `json:"conflict,omitempty"` // without its doc
+	ServerCopy *outbox.ServerArticle `json:"serverCopy,omitempty"` // a conflict's server side, without its doc
 }
 
 // Sync is bound as window.go.bridge.Sync: the batch upload to a Warta server.
@@ -248,7 +248,7 @@ func (s *Sync) Items() ([]SyncItem, error) {
 			v := SyncItem{Item: it}
 			v.Body = nil
 			if c := it.Conflict; c != nil {
-				v.Conflict = &outbox.ServerArticle{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
+				v.ServerCopy = &outbox.ServerArticle{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
 			}
 			v.Item.Conflict = nil
 			switch it.Kind {

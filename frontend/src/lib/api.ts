@@ -4,6 +4,7 @@
 import * as App from './wailsjs/go/bridge/App'
 import * as Articles from './wailsjs/go/bridge/Articles'
 import * as Photos from './wailsjs/go/bridge/Photos'
+import * as Sync from './wailsjs/go/bridge/Sync'
 import { articles, bridge, codes, netstatus, photos } from './wailsjs/go/models'
 import { EventsEmit, EventsOn } from './wailsjs/runtime/runtime'
 import type { Key } from './i18n'
@@ -199,6 +200,47 @@ export interface HouseStyleInput {
   withTime: boolean
 }
 
+export interface Account {
+  url: string
+  user: string
+  device: string
+  tokenIn: 'keyring' | 'file' | ''
+  tokenNote: string
+}
+export type SyncState = 'queued' | 'uploading' | 'waiting' | 'done' | 'failed' | 'conflict'
+export interface SyncItem {
+  id: string
+  kind: 'article' | 'photo'
+  localId: string
+  state: SyncState
+  attempts: number
+  nextAttempt: string
+  lastError?: string
+  errorCode?: string
+  bytesDone: number
+  bytesTotal: number
+  rev: number
+  article?: string
+  photoIds?: string[] | null
+  title?: string
+  /** a conflict's server side (from Items); progress events carry it as conflict */
+  serverCopy?: { rev: number; updatedBy: string; updatedAt: string } | null
+  conflict?: { rev: number; updatedBy: string; updatedAt: string } | null
+}
+export interface SyncProgress {
+  items: SyncItem[] | null
+  total: number
+  done: number
+  failed: number
+  conflicts: number
+  pending: number
+  bytesDone: number
+  bytesTotal: number
+  bytesPerSecond: number
+  etaSeconds: number
+  paused: boolean
+}
+
 /** photoURL is where the window loads a photo's file from (app/photos.URLPrefix). */
 export function photoURL(id: string, kind: 'thumb' | 'web' | 'original'): string {
   return `/photo/${id}/${kind}`
@@ -216,6 +258,7 @@ export const events = {
   photosImported: 'photos:imported',
   photosDropped: 'photos:dropped',
   photosChanged: 'photos:changed',
+  syncProgress: 'sync:progress',
 } as const
 
 /** BackendError is a failed call to Go: what we were doing, and Go's message. */
@@ -280,6 +323,20 @@ export const api = {
       call('action.export', () => Articles.ExportArticle(wire<articles.Article>(a), format)),
     exportLibrary: () => call('action.exportLibrary', () => Articles.ExportLibrary()),
     importLibrary: () => call('action.importLibrary', () => Articles.ImportLibrary().then(wire<ImportResult>)),
+  },
+  sync: {
+    account: () => call('action.loadAccount', () => Sync.Account().then(wire<Account | null>)),
+    signIn: (url: string, user: string, password: string) =>
+      call('action.signIn', () => Sync.SignIn(url, user, password).then(wire<Account>)),
+    signOut: () => call('action.signOut', () => Sync.SignOut()),
+    ready: () => call('action.listArticles', () => Sync.Ready().then(wire<Summary[] | null>)),
+    send: (ids: string[]) => call('action.upload', () => Sync.Send(ids)),
+    items: () => call('action.upload', () => Sync.Items().then(wire<SyncItem[] | null>)),
+    retry: (id: string) => call('action.upload', () => Sync.Retry(id)),
+    pause: () => call('action.upload', () => Sync.Pause()),
+    resume: () => call('action.upload', () => Sync.Resume()),
+    resolve: (id: string, choice: 'mine' | 'theirs' | 'both') => call('action.resolve', () => Sync.Resolve(id, choice)),
+    remove: (id: string) => call('action.upload', () => Sync.Remove(id)),
   },
   setSection: (section: string) => call('action.saveSettings', () => App.SetSection(section)),
   setPhotoLongEdge: (px: number) => call('action.saveSettings', () => App.SetPhotoLongEdge(px)),
