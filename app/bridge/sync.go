@@ -206,13 +206,40 @@ func (s *Sync) SignOut() error {
 	})
 }
 
-// Ready lists the articles marked ready to send (status "ready").
+// Ready lists the articles marked ready to send (status "ready") that are
+// not already queued, and not already on the server unchanged since.
 func (s *Sync) Ready() ([]articles.Summary, error) {
 	return guard(s.app.log, "Sync.Ready", func() ([]articles.Summary, error) {
 		if s.app.articles.lib == nil {
 			return nil, errNoStore
 		}
-		return s.app.articles.lib.List(articles.Query{Status: articles.StatusReady, Limit: 1000})
+		list, err := s.app.articles.lib.List(articles.Query{Status: articles.StatusReady, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		box, err := s.outbox()
+		if err != nil {
+			return list, nil
+		}
+		items, err := box.Items()
+		if err != nil {
+			return nil, err
+		}
+		sent := map[string]outbox.Item{}
+		for _, it := range items {
+			if it.Kind == outbox.KindArticle {
+				sent[it.LocalID] = it
+			}
+		}
+		out := list[:0]
+		for _, a := range list {
+			it, ok := sent[a.ID]
+			if ok && (it.State != outbox.StateDone || !a.UpdatedAt.After(it.Updated)) {
+				continue // queued, sending, waiting, failed, in conflict — or sent and not edited since
+			}
+			out = append(out, a)
+		}
+		return out, nil
 	})
 }
 
