@@ -29,6 +29,8 @@ type Info struct {
 	Net             netstatus.Status `json:"net"`
 	// LastArticle is the article to reopen ("" for none).
 	LastArticle string `json:"lastArticle"`
+	// SendOriginals: uploads send full-size originals instead of web renditions.
+	SendOriginals bool `json:"sendOriginals"`
 	// Section is the screen to open ("articles", "photos", …).
 	Section string `json:"section"`
 	// PhotoLongEdge is the web rendition size for imported photos, in px.
@@ -82,6 +84,7 @@ func (a *App) info() (Info, error) {
 	i.LastArticle = s.LastArticle
 	i.PhotoLongEdge = s.PhotoLongEdge
 	i.Section = s.Section
+	i.SendOriginals = s.SendOriginals
 	return i, nil
 }
 
@@ -120,6 +123,19 @@ func (a *App) SetPhotoLongEdge(px int) (Info, error) {
 			return Info{}, errNoStore
 		}
 		if err := a.settings.SetPhotoLongEdge(px); err != nil {
+			return Info{}, err
+		}
+		return a.info()
+	})
+}
+
+// SetSendOriginals chooses what an upload sends for each photo.
+func (a *App) SetSendOriginals(on bool) (Info, error) {
+	return guard(a.log, "SetSendOriginals", func() (Info, error) {
+		if a.settings == nil {
+			return Info{}, errNoStore
+		}
+		if err := a.settings.SetSendOriginals(on); err != nil {
 			return Info{}, err
 		}
 		return a.info()

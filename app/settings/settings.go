@@ -52,6 +52,9 @@ type Settings struct {
 	// PhotoLongEdge is the long edge in pixels of the web rendition made
 	// for each imported photo (the copy that is uploaded and exported).
 	PhotoLongEdge int `json:"photoLongEdge"`
+	// SendOriginals uploads photos at full size (captions embedded) instead
+	// of their web renditions: slower, for newsrooms that print.
+	SendOriginals bool `json:"sendOriginals"`
 }
 
 // Web rendition sizes the user can choose between.
@@ -68,6 +71,7 @@ const (
 	keyLast     = "cfg/lastArticle"
 	keyLongEdge = "cfg/photoLongEdge"
 	keySection  = "cfg/section"
+	keyOriginal = "cfg/sendOriginals"
 )
 
 // Service reads and writes settings.
@@ -95,6 +99,7 @@ func (s *Service) Load() (Settings, error) {
 	get(keyLast, &out.LastArticle)
 	get(keyLongEdge, &out.PhotoLongEdge)
 	get(keySection, &out.Section)
+	get(keyOriginal, &out.SendOriginals)
 	if !slices.Contains(Sections, out.Section) {
 		out.Section = "articles"
 	}
@@ -139,6 +144,9 @@ func (s *Service) SetPhotoLongEdge(px int) error {
 	}
 	return s.st.PutJSON(keyLongEdge, px)
 }
+
+// SetSendOriginals chooses full-size originals (true) or web renditions for uploads.
+func (s *Service) SetSendOriginals(on bool) error { return s.st.PutJSON(keyOriginal, on) }
 
 // SetSection remembers the open screen.
 func (s *Service) SetSection(section string) error {

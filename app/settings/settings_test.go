@@ -47,6 +47,9 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err := s.SetSection("photos"); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetSendOriginals(true); err != nil {
+		t.Fatal(err)
+	}
 	w := Window{Width: 1000, Height: 700, X: 40, Y: 30, Maximised: true}
 	if err := s.SetWindow(w); err != nil {
 		t.Fatal(err)
@@ -62,7 +65,7 @@ func TestRememberedAcrossReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" || got.PhotoLongEdge != 1600 || got.Section != "photos" {
+	if got.Language != "en" || got.Theme != "dark" || got.Window != w || got.LastArticle != "01JABC" || got.PhotoLongEdge != 1600 || got.Section != "photos" || !got.SendOriginals {
 		t.Fatalf("after reopen: %+v", got)
 	}
 }

@@ -339,6 +339,7 @@ export const api = {
     remove: (id: string) => call('action.upload', () => Sync.Remove(id)),
   },
   setSection: (section: string) => call('action.saveSettings', () => App.SetSection(section)),
+  setSendOriginals: (on: boolean) => call('action.saveSettings', () => App.SetSendOriginals(on)),
   setPhotoLongEdge: (px: number) => call('action.saveSettings', () => App.SetPhotoLongEdge(px)),
   photos: {
     list: () => call('action.loadPhotos', () => Photos.List().then(wire<Photo[]>)),
