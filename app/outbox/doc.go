@@ -6,7 +6,7 @@
 // Client speaks the protocol: login, health, article pushes with an
 // Idempotency-Key, the change feed and resumable photo uploads (tus 1.0.0).
 // Outbox is the durable queue on top: Enqueue, Run, Pause/Resume, Retry and
-// Resolve.
+// Resolve; Pull brings the server's changes (an editor's) to this machine.
 //
 // Glossary:
 //
@@ -25,7 +25,12 @@
 //	                               state, opID and frozen body, tus location and offset,
 //	                               attempts, next attempt, last error, bytes, server rev
 //	ob/r/<article id>       JSON   the server revision the local article was last in step
-//	                               with ({"server": URL, "rev": N}); kept after items go
+//	                               with and the local UpdatedAt at that moment
+//	                               ({"server": URL, "rev": N, "at": RFC 3339}); kept after
+//	                               items go. No "at" (older records): unknown, so a pulled
+//	                               change to that article is a conflict unless the texts match
+//	ob/c/<server URL>       JSON   the change-feed cursor Pull goes on from (a string); saved
+//	                               after each page is applied
 //
 // States: queued → uploading → (waiting →) done; failed after 8 attempts or a
 // final error (Retry re-queues); conflict when the server's copy moved on

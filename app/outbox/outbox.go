@@ -243,22 +243,51 @@ func (ob *Outbox) update(id string, fn func(*Item) error) (Item, error) {
 	return it, ob.put(&it)
 }
 
+// revRecord is ob/r/<article id>: the server revision the local article
+// was last in step with, and the local article's UpdatedAt at that moment
+// (At; zero in records written before Pull existed: unknown).
 type revRecord struct {
-	Server string `json:"server"`
-	Rev    int64  `json:"rev"`
+	Server string    `json:"server"`
+	Rev    int64     `json:"rev"`
+	At     time.Time `json:"at,omitzero"`
+}
+
+// revOf returns the article's ob/r record for this server; ok is false
+// when there is none (or it is another server's).
+func (ob *Outbox) revOf(articleID string) (r revRecord, ok bool) {
+	if ob.st.GetJSON(keyRev+articleID, &r) != nil || r.Server != ob.client.BaseURL {
+		return revRecord{}, false
+	}
+	return r, true
 }
 
 // baseRev is the server revision the local article was last in step with.
 func (ob *Outbox) baseRev(articleID string) int64 {
-	var r revRecord
-	if ob.st.GetJSON(keyRev+articleID, &r) != nil || r.Server != ob.client.BaseURL {
-		return 0
-	}
+	r, _ := ob.revOf(articleID)
 	return r.Rev
 }
 
-func (ob *Outbox) setRev(articleID string, rev int64) error {
-	return ob.st.PutJSON(keyRev+articleID, revRecord{Server: ob.client.BaseURL, Rev: rev})
+// setRev records that the local article is in step with the server's
+// revision rev since its UpdatedAt was at; a zero at keeps the time
+// already recorded (the local text did not become the server's).
+func (ob *Outbox) setRev(articleID string, rev int64, at time.Time) error {
+	if at.IsZero() {
+		if old, ok := ob.revOf(articleID); ok {
+			at = old.At
+		}
+	}
+	return ob.st.PutJSON(keyRev+articleID, revRecord{Server: ob.client.BaseURL, Rev: rev, At: at})
+}
+
+// bodyUpdatedAt is the UpdatedAt of a frozen article body.
+func bodyUpdatedAt(body json.RawMessage) time.Time {
+	var a struct {
+		UpdatedAt time.Time `json:"updatedAt"`
+	}
+	if len(body) == 0 || json.Unmarshal(body, &a) != nil {
+		return time.Time{}
+	}
+	return a.UpdatedAt
 }
 
 // PhotoRefs returns the ids of the photos an article body's figures and
@@ -690,6 +719,11 @@ func (ob *Outbox) sendArticle(ctx context.Context, it *Item) error {
 		if err != nil {
 			return err
 		}
+		if sa.Rev != it.Rev {
+			// The server's copy moved on since our push (an editor): do
+			// not claim to be in step with it; Pull brings it here.
+			sa.Rev = it.Rev
+		}
 		return ob.pushed(it, sa, nil)
 	}
 	cur, err := ob.update(it.ID, func(x *Item) error {
@@ -745,10 +779,13 @@ func (ob *Outbox) sendArticle(ctx context.Context, it *Item) error {
 
 // pushed records the server's answer to a push (or a later read).
 func (ob *Outbox) pushed(it *Item, sa ServerArticle, missing []string) error {
-	if err := ob.setRev(it.LocalID, sa.Rev); err != nil {
+	if err := ob.setRev(it.LocalID, sa.Rev, bodyUpdatedAt(it.Body)); err != nil {
 		return err
 	}
 	x, err := ob.update(it.ID, func(x *Item) error {
+		if x.State == StateConflict {
+			return nil // Pull found the server's copy moved on meanwhile
+		}
 		x.Rev, x.Body, x.OpID, x.BaseRev = sa.Rev, nil, "", sa.Rev
 		x.LastError, x.ErrorCode = "", ""
 		switch {
@@ -815,7 +852,7 @@ func (ob *Outbox) Resolve(itemID, choice string) error {
 	srv := *it.Conflict
 	switch choice {
 	case ChoiceMine:
-		if err := ob.setRev(it.LocalID, srv.Rev); err != nil {
+		if err := ob.setRev(it.LocalID, srv.Rev, time.Time{}); err != nil {
 			return err
 		}
 		_, err = ob.update(itemID, func(x *Item) error {
@@ -840,10 +877,11 @@ func (ob *Outbox) Resolve(itemID, choice string) error {
 				}
 			}()
 		}
-		if err = ob.takeTheirs(local, srv); err != nil {
+		var saved articles.Article
+		if saved, err = ob.takeTheirs(local, srv); err != nil {
 			return err
 		}
-		if err = ob.setRev(it.LocalID, srv.Rev); err != nil {
+		if err = ob.setRev(it.LocalID, srv.Rev, saved.UpdatedAt); err != nil {
 			return err
 		}
 		_, err = ob.update(itemID, func(x *Item) error {
@@ -865,14 +903,16 @@ func (ob *Outbox) Resolve(itemID, choice string) error {
 }
 
 // takeTheirs saves the server's copy of an article over the local one.
-func (ob *Outbox) takeTheirs(local articles.Article, srv ServerArticle) error {
+// It returns the article as stored.
+func (ob *Outbox) takeTheirs(local articles.Article, srv ServerArticle) (articles.Article, error) {
 	var theirs articles.Article
 	if err := json.Unmarshal(srv.Doc, &theirs); err != nil {
-		return fmt.Errorf("the server's copy is not an article: %w", err)
+		return theirs, fmt.Errorf("the server's copy is not an article: %w", err)
 	}
 	theirs.ID, theirs.Version = local.ID, local.Version
-	if _, err := ob.arts.Save(theirs, true); err != nil {
-		return fmt.Errorf("take the server's copy: %w", err)
+	saved, err := ob.arts.Save(theirs, true)
+	if err != nil {
+		return saved, fmt.Errorf("take the server's copy: %w", err)
 	}
-	return nil
+	return saved, nil
 }
