@@ -130,6 +130,15 @@ type Options struct {
 	// (0 means 100 ms).
 	ProgressEvery time.Duration
 	Log           *slog.Logger
+	// Originals, when it returns true, sends each JPEG photo as its
+	// original file (full size, the camera's EXIF kept) with the captions
+	// embedded, instead of the web rendition. PNG originals are still sent
+	// as the web rendition (a JPEG): IPTC captions cannot go into a PNG.
+	// It is asked each time a photo is rendered for sending, so a setting
+	// can change between runs; a photo already sent the other way is sent
+	// again when enqueued again (its bytes, so its SHA-256, differ). nil
+	// means false.
+	Originals func() bool
 }
 
 // Outbox is the durable send queue. Run processes it; the other methods
@@ -623,14 +632,19 @@ func (ob *Outbox) process(ctx context.Context, it *Item) error {
 	return serr
 }
 
-// render returns the bytes a photo is uploaded as: its web rendition with
-// the caption fields embedded (and a minimal EXIF carrying them).
+// render returns the bytes a photo is uploaded as: its web rendition (or
+// its JPEG original, see Options.Originals) with the caption fields
+// embedded (and a minimal EXIF carrying them when it has none).
 func (ob *Outbox) render(pid string) ([]byte, photos.Photo, error) {
 	p, err := ob.pics.Get(pid)
 	if err != nil {
 		return nil, p, err
 	}
-	path, err := ob.pics.File(pid, "web")
+	kind := "web"
+	if ob.o.Originals != nil && p.Format != "png" && ob.o.Originals() {
+		kind = "original"
+	}
+	path, err := ob.pics.File(pid, kind)
 	if err != nil {
 		return nil, p, err
 	}
