@@ -31,13 +31,21 @@ type Account struct {
 	// TokenNote explains a file fallback in plain words.
 	TokenIn   string `json:"tokenIn"`
 	TokenNote string `json:"tokenNote"`
+	TokenPath string `json:"tokenPath"` // the file, when TokenIn is "file"
+}
+
+// ServerCopy is the server's side of a conflict as the upload screen shows it.
+type ServerCopy struct {
+	Rev       int64     `json:"rev"`
+	UpdatedBy string    `json:"updatedBy"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // SyncItem is an outbox item as the upload screen shows it.
 type SyncItem struct {
 	outbox.Item
 	Title    string                `json:"title"`              // headline or photo file name
-	ServerCopy *outbox.ServerArticle `json:"serverCopy,omitempty"` // a conflict's server side, without its doc
+	ServerCopy *ServerCopy `json:"serverCopy,omitempty"` // a conflict's server side
 }
 
 // Sync is bound as window.go.bridge.Sync: the batch upload to a Warta server.
@@ -111,11 +119,11 @@ func (s *Sync) kick() {
 			s.mu.Unlock()
 		}()
 		err := box.Run(s.app.workCtx(), func(p outbox.Progress) {
+			// Whole articles stay in Go; the page asks Items() for a
+			// conflict's details.
 			for i := range p.Items {
 				p.Items[i].Body = nil
-				if c := p.Items[i].Conflict; c != nil {
-					p.Items[i].Conflict = &outbox.ServerArticle{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
-				}
+				p.Items[i].Conflict = nil
 			}
 			if s.app.ctx != nil {
 				wruntime.EventsEmit(s.app.ctx, EventSyncProgress, p)
@@ -177,6 +185,9 @@ func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 			return nil, fmt.Errorf("keep the login token: %w", err)
 		}
 		a.TokenIn, a.TokenNote = string(where), sec.FallbackReason()
+		if where == secrets.InFile {
+			a.TokenPath = sec.Path()
+		}
 		if err := s.app.d.Store.PutJSON(keyAccount, a); err != nil {
 			return nil, err
 		}
@@ -275,7 +286,7 @@ func (s *Sync) Items() ([]SyncItem, error) {
 			v := SyncItem{Item: it}
 			v.Body = nil
 			if c := it.Conflict; c != nil {
-				v.ServerCopy = &outbox.ServerArticle{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
+				v.ServerCopy = &ServerCopy{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
 			}
 			v.Item.Conflict = nil
 			switch it.Kind {

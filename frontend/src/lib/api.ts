@@ -206,6 +206,7 @@ export interface Account {
   device: string
   tokenIn: 'keyring' | 'file' | ''
   tokenNote: string
+  tokenPath: string
 }
 export type SyncState = 'queued' | 'uploading' | 'waiting' | 'done' | 'failed' | 'conflict'
 export interface SyncItem {
