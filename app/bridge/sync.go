@@ -96,7 +96,14 @@ func (s *Sync) start() {
 func (s *Sync) open(a Account, token string) {
 	client := outbox.NewClient(a.URL, token)
 	client.ChunkSize = 4 << 20
-	box := outbox.New(s.app.d.Store, client, s.app.articles.lib, s.app.photos.lib, outbox.Options{Log: s.app.log})
+	box := outbox.New(s.app.d.Store, client, s.app.articles.lib, s.app.photos.lib, outbox.Options{
+		Log: s.app.log,
+		// Settings → "upload full-size originals", read when each photo goes.
+		Originals: func() bool {
+			st, err := s.app.settings.Load()
+			return err == nil && st.SendOriginals
+		},
+	})
 	s.mu.Lock()
 	s.box, s.account = box, &a
 	s.mu.Unlock()
