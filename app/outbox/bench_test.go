@@ -6,14 +6,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/warta-news/warta/app/ids"
+	"github.com/warta-news/warta/app/photos"
+	"github.com/warta-news/warta/app/photos/jpegmeta"
 	sstore "github.com/warta-news/warta/server/store"
 )
 
@@ -92,6 +99,76 @@ func BenchmarkUploadLoopback(b *testing.B) {
 		}
 		report(b, n*size)
 	})
+
+	// The outbox as the app runs it: an article with n photos of about
+	// 1 MB each (new captions every round, so new bytes), from Enqueue to
+	// the end of Run: rendering, hashing, the items in the store, progress.
+	b.Run("outbox-run", func(b *testing.B) {
+		s := startServer(b, nil)
+		s.user("rina", sstore.RoleReporter)
+		d := newDesk(b, s.url())
+		d.login("rina")
+		jpg, jsize := benchJPEG(b, size)
+		pics := &benchPics{file: jpg, size: jsize}
+		var list []string
+		for range n {
+			id := ids.New(time.Now())
+			pics.ids = append(pics.ids, id)
+			list = append(list, id)
+		}
+		ob := New(d.st, d.client, d.arts, pics, Options{})
+		b.SetBytes(int64(n * jsize))
+		b.ResetTimer()
+		for i := range b.N {
+			pics.round.Store(int64(i))
+			a := d.newArticle(fmt.Sprintf("Bench %d", i), list...)
+			if err := ob.Enqueue([]string{a.ID}); err != nil {
+				b.Fatal(err)
+			}
+			if err := ob.Run(b.Context(), func(Progress) {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		wantAll(b, ob, StateDone)
+		report(b, n*jsize)
+	})
+}
+
+// benchPics is a photo library whose photos are all one JPEG file with
+// captions that change every round.
+type benchPics struct {
+	file  string
+	size  int
+	ids   []string
+	round atomic.Int64
+}
+
+func (p *benchPics) Get(id string) (photos.Photo, error) {
+	return photos.Photo{ID: id, Name: id + ".jpg", Format: "jpeg", Bytes: int64(p.size),
+		Fields: jpegmeta.Fields{Caption: fmt.Sprintf("Foto %s, putaran %d", id, p.round.Load())}}, nil
+}
+
+func (p *benchPics) File(id, kind string) (string, error) { return p.file, nil }
+
+// benchJPEG writes a noise JPEG of about size bytes and returns its path
+// and size.
+func benchJPEG(b *testing.B, size int) (string, int) {
+	w := int(math.Sqrt(float64(size)))
+	img := image.NewRGBA(image.Rect(0, 0, w, w))
+	rand.Read(img.Pix)
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(b.TempDir(), "bench.jpg")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return p, buf.Len()
 }
 
 var rawMBs float64

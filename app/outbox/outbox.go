@@ -139,6 +139,10 @@ type Options struct {
 	// again when enqueued again (its bytes, so its SHA-256, differ). nil
 	// means false.
 	Originals func() bool
+	// Parallel is how many photos are uploaded at once (0 means 3).
+	// Several in flight keep the link busy while the server hashes,
+	// fsyncs and records a finished one.
+	Parallel int
 }
 
 // Outbox is the durable send queue. Run processes it; the other methods
@@ -183,6 +187,9 @@ func New(st *store.Store, client *Client, arts ArticleStore, pics PhotoStore, o 
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 3
 	}
 	return &Outbox{st: st, client: client, arts: arts, pics: pics, o: o, log: o.Log.With("component", "outbox"), wake: make(chan struct{}, 1)}
 }
@@ -468,7 +475,8 @@ func (ob *Outbox) backoff(n int) time.Duration {
 // Run sends everything due until the queue holds nothing more to send
 // (every item done, failed or in conflict), then returns nil. It returns
 // ctx's error when ctx ends; what was in flight stays queued. onProgress,
-// if not nil, gets at most ten reports a second and a last one.
+// if not nil, gets at most ten reports a second and a last one, one at a
+// time (photos are sent in parallel, see Options.Parallel).
 func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
 	ob.mu.Lock()
 	ob.prog = newTracker(ob.o.Now, ob.o.ProgressEvery, onProgress)
@@ -514,11 +522,25 @@ func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
 			_ = err
 			continue
 		}
+		batch := []*Item{next}
+		if next.Kind == KindPhoto {
+			batch = ob.duePhotos(items, ob.o.Parallel)
+		}
 		ictx, cancel := context.WithCancel(ctx)
 		ob.mu.Lock()
 		ob.cancel = cancel
 		ob.mu.Unlock()
-		err = ob.process(ictx, next)
+		if len(batch) == 1 {
+			err = ob.process(ictx, batch[0])
+		} else {
+			errs := make([]error, len(batch))
+			var wg sync.WaitGroup
+			for i, it := range batch {
+				wg.Go(func() { errs[i] = ob.process(ictx, it) })
+			}
+			wg.Wait()
+			err = errors.Join(errs...)
+		}
 		ob.mu.Lock()
 		ob.cancel = nil
 		ob.mu.Unlock()
@@ -575,6 +597,22 @@ func (ob *Outbox) pick(items []Item) (next *Item, wait time.Duration, any bool) 
 	return nil, wait, any
 }
 
+// duePhotos returns up to n photo items due now, in pick's order.
+func (ob *Outbox) duePhotos(items []Item, n int) []*Item {
+	now := ob.o.Now()
+	var out []*Item
+	for i := range items {
+		it := &items[i]
+		if it.Kind == KindPhoto && it.pending() && !it.NextAttempt.After(now) {
+			out = append(out, it)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
+}
+
 // process makes one attempt at an item and records its outcome. Only a
 // store failure is returned.
 func (ob *Outbox) process(ctx context.Context, it *Item) error {
@@ -602,7 +640,7 @@ func (ob *Outbox) process(ctx context.Context, it *Item) error {
 		return serr
 	}
 	var final bool
-	_, serr := ob.update(it.ID, func(x *Item) error {
+	x, serr := ob.update(it.ID, func(x *Item) error {
 		if x.BytesDone > before {
 			x.Attempts = 0 // it got further: a fresh run of attempts
 		}
@@ -628,7 +666,7 @@ func (ob *Outbox) process(ctx context.Context, it *Item) error {
 		return nil
 	})
 	ob.log.Warn("outbox item attempt failed", "item", it.ID, "final", final, "err", err)
-	ob.report(final)
+	ob.report(final, x)
 	return serr
 }
 
@@ -659,6 +697,19 @@ func (ob *Outbox) render(pid string) ([]byte, photos.Photo, error) {
 	return buf.Bytes(), p, nil
 }
 
+// Persisting a photo upload's progress. The tus location is written (with
+// the store's fsync) as soon as the server gives it: it is what lets a
+// restarted app resume the upload instead of sending the photo again. The
+// offset is not needed for that: a resumed upload always asks the server
+// where it is (HEAD) before sending more, so a stale stored offset costs
+// nothing but a progress bar that starts a little behind. It is written
+// every saveEveryBytes or saveEvery, and when the attempt ends; in between
+// the progress reports carry it from memory.
+const (
+	saveEveryBytes = 16 << 20
+	saveEvery      = 2 * time.Second
+)
+
 func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 	data, p, err := ob.render(it.LocalID)
 	if err != nil {
@@ -677,20 +728,33 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 		return err
 	}
 	*it = cur
-	ob.report(false)
+	ob.report(false, *it)
 	name := strings.TrimSuffix(filepath.Base(p.Name), filepath.Ext(p.Name)) + ".jpg"
 	u := &Upload{SHA256: sha, Filename: name, Article: it.Article, Data: data, Location: it.Location, Offset: it.Offset}
-	var saveErr error
-	err = ob.client.UploadPhoto(ctx, u, func(u *Upload) {
+	savedLoc, savedOff, savedAt := it.Location, it.Offset, ob.o.Now()
+	save := func() error {
 		x, err := ob.update(it.ID, func(x *Item) error {
 			x.Location, x.Offset, x.BytesDone = u.Location, u.Offset, u.Offset
 			return nil
 		})
 		if err != nil {
-			saveErr = err
+			return err
 		}
 		*it = x
-		ob.report(false)
+		savedLoc, savedOff, savedAt = u.Location, u.Offset, ob.o.Now()
+		return nil
+	}
+	var saveErr error
+	err = ob.client.UploadPhoto(ctx, u, func(u *Upload) {
+		if saveErr != nil {
+			return
+		}
+		if u.Location != savedLoc || u.Offset < savedOff || u.Offset-savedOff >= saveEveryBytes || ob.o.Now().Sub(savedAt) >= saveEvery {
+			saveErr = save()
+		} else {
+			it.Location, it.Offset, it.BytesDone = u.Location, u.Offset, u.Offset
+		}
+		ob.report(false, *it)
 	})
 	if saveErr != nil {
 		return saveErr
@@ -700,16 +764,20 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 			// The upload is gone on the server; start again from scratch
 			// (the bytes are rendered anew next time).
 			ob.update(it.ID, func(x *Item) error { x.Location, x.Offset, x.BytesDone = "", 0, 0; return nil })
+		} else if u.Location != savedLoc || u.Offset != savedOff {
+			if serr := save(); serr != nil {
+				return serr
+			}
 		}
 		return err
 	}
 	x, err := ob.update(it.ID, func(x *Item) error {
-		x.State, x.Offset, x.BytesDone = StateDone, x.BytesTotal, x.BytesTotal
+		x.State, x.Location, x.Offset, x.BytesDone = StateDone, u.Location, x.BytesTotal, x.BytesTotal
 		x.LastError, x.ErrorCode, x.Attempts, x.NextAttempt = "", "", 0, time.Time{}
 		return nil
 	})
 	*it = x
-	ob.report(true)
+	ob.report(true, *it)
 	return err
 }
 
@@ -763,7 +831,7 @@ func (ob *Outbox) sendArticle(ctx context.Context, it *Item) error {
 		return err
 	}
 	*it = cur
-	ob.report(false)
+	ob.report(false, *it)
 	shas, err := ob.shas(it.PhotoIDs)
 	if err != nil {
 		return err
@@ -777,7 +845,7 @@ func (ob *Outbox) sendArticle(ctx context.Context, it *Item) error {
 			return nil
 		})
 		*it = x
-		ob.report(true)
+		ob.report(true, *it)
 		return serr
 	}
 	if err != nil {
@@ -825,7 +893,7 @@ func (ob *Outbox) pushed(it *Item, sa ServerArticle, missing []string) error {
 		err = ob.requeueMissing(x, missing)
 	}
 	*it = x
-	ob.report(true)
+	ob.report(true, *it)
 	return err
 }
 

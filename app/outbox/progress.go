@@ -31,6 +31,7 @@ type sample struct {
 
 // tracker keeps the latest state of every item and throttles reports.
 type tracker struct {
+	fnMu    sync.Mutex // one report at a time, in order: photos go in parallel
 	mu      sync.Mutex
 	now     func() time.Time
 	every   time.Duration
@@ -69,6 +70,8 @@ func (t *tracker) report(force, paused bool) {
 	if t == nil {
 		return
 	}
+	t.fnMu.Lock()
+	defer t.fnMu.Unlock()
 	t.mu.Lock()
 	now := t.now()
 	t.samples = append(t.samples, sample{now, t.sent})
@@ -114,15 +117,18 @@ func (t *tracker) report(force, paused bool) {
 }
 
 // report records item changes and sends a report if one is due (always
-// when force).
-func (ob *Outbox) report(force bool) {
+// when force). changed are the items that changed; with none, every item
+// is read again from the store (rare: pauses, the end of a run).
+func (ob *Outbox) report(force bool, changed ...Item) {
 	ob.mu.Lock()
 	t, paused := ob.prog, ob.paused
 	ob.mu.Unlock()
 	if t == nil {
 		return
 	}
-	if items, err := ob.Items(); err == nil {
+	if len(changed) > 0 {
+		t.setItems(changed)
+	} else if items, err := ob.Items(); err == nil {
 		t.setItems(items)
 	}
 	t.report(force, paused)
