@@ -691,6 +691,7 @@ func (ob *Outbox) render(pid string) ([]byte, photos.Photo, error) {
 		return nil, p, err
 	}
 	var buf bytes.Buffer
+	buf.Grow(len(web) + 64<<10) // the captions and EXIF add a few KB: one allocation
 	if _, err := jpegmeta.WriteWith(bytes.NewReader(web), &buf, p.Fields, jpegmeta.Options{CreateEXIF: true}); err != nil {
 		return nil, p, fmt.Errorf("embed captions in photo %s: %w", pid, err)
 	}
