@@ -101,7 +101,8 @@ func TestHappyPath(t *testing.T) {
 }
 
 // faultProxy forwards 127.0.0.1 connections to target and cuts each one
-// after 1–4 MB sent towards the server.
+// after 256 KB–1 MB sent towards the server (photos go three at a time,
+// each connection carrying a share of the batch).
 func faultProxy(t *testing.T, target string) (addr string, cuts *atomic.Int64) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -122,7 +123,7 @@ func faultProxy(t *testing.T, target string) (addr string, cuts *atomic.Int64) {
 					return
 				}
 				defer up.Close()
-				limit := int64(1<<20 + rand.IntN(3<<20))
+				limit := int64(256<<10 + rand.IntN(768<<10))
 				go func() { io.Copy(c, up); c.Close() }()
 				n, _ := io.CopyN(up, c, limit)
 				if n == limit {
