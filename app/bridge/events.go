@@ -19,6 +19,8 @@ const (
 	EventPhotosDropped = "photos:dropped"
 	// EventSyncProgress carries an outbox.Progress: the upload's items that changed and its totals.
 	EventSyncProgress = "sync:progress"
+	// EventSyncPulled carries an outbox.PullResult when the server's changes came in.
+	EventSyncPulled = "sync:pulled"
 	// EventPhotosChanged carries the ids of photos whose fields changed (caption edited, template applied).
 	EventPhotosChanged = "photos:changed"
 )

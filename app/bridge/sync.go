@@ -57,6 +57,7 @@ type Sync struct {
 	box     *outbox.Outbox
 	account *Account
 	running bool
+	polling bool // the periodic pull runs (once per app run)
 }
 
 func (s *Sync) secretsStore() *secrets.Store {
@@ -91,11 +92,63 @@ func (s *Sync) start() {
 	}
 	s.open(a, token)
 	s.kick()
+	s.pullEvery(5 * time.Minute)
+}
+
+// pullEvery brings the office's changes in now and then every interval,
+// while the app runs and an account is signed in.
+func (s *Sync) pullEvery(interval time.Duration) {
+	s.mu.Lock()
+	if s.polling {
+		s.mu.Unlock()
+		return
+	}
+	s.polling = true
+	s.mu.Unlock()
+	s.app.spawn(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			s.pull()
+			select {
+			case <-s.app.workCtx().Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+}
+
+// pull runs one Pull and tells the page what came in.
+func (s *Sync) pull() (outbox.PullResult, error) {
+	box, err := s.outbox()
+	if err != nil {
+		return outbox.PullResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(s.app.workCtx(), 2*time.Minute)
+	defer cancel()
+	res, err := box.Pull(ctx)
+	if err != nil {
+		s.app.log.Warn("pull of the server's changes failed", "err", err)
+		return res, err
+	}
+	if res.Updated+res.Created+res.Conflicts > 0 {
+		s.app.log.Info("pulled the server's changes", "updated", res.Updated, "created", res.Created, "conflicts", res.Conflicts)
+		if s.app.ctx != nil {
+			wruntime.EventsEmit(s.app.ctx, EventSyncPulled, res)
+		}
+	}
+	return res, nil
+}
+
+// Pull brings an editor's changes from the server into the local library
+// now; a change made on both sides becomes a conflict to resolve.
+func (s *Sync) Pull() (outbox.PullResult, error) {
+	return guard(s.app.log, "Sync.Pull", s.pull)
 }
 
 func (s *Sync) open(a Account, token string) {
 	client := outbox.NewClient(a.URL, token)
-	client.ChunkSize = 4 << 20
 	box := outbox.New(s.app.d.Store, client, s.app.articles.lib, s.app.photos.lib, outbox.Options{
 		Log: s.app.log,
 		// Settings → "upload full-size originals", read when each photo goes.
@@ -138,6 +191,10 @@ func (s *Sync) kick() {
 		})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.app.log.Error("upload stopped", "err", err)
+			return
+		}
+		if err == nil {
+			_, _ = s.pull() // what the office changed meanwhile
 		}
 	})
 }
@@ -195,11 +252,17 @@ func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 		if where == secrets.InFile {
 			a.TokenPath = sec.Path()
 		}
+		var old Account
+		if err := s.app.d.Store.GetJSON(keyAccount, &old); err == nil && old.User != a.User {
+			// Another account on this server: its feed starts from the beginning.
+			_ = s.app.d.Store.Delete("ob/c/" + a.URL)
+		}
 		if err := s.app.d.Store.PutJSON(keyAccount, a); err != nil {
 			return nil, err
 		}
 		s.open(a, token)
 		s.kick()
+		s.pullEvery(5 * time.Minute)
 		return &a, nil
 	})
 }

@@ -242,6 +242,13 @@ export interface SyncProgress {
   paused: boolean
 }
 
+export interface PullResult {
+  updated: number
+  created: number
+  conflicts: number
+  skipped: number
+}
+
 /** photoURL is where the window loads a photo's file from (app/photos.URLPrefix). */
 export function photoURL(id: string, kind: 'thumb' | 'web' | 'original'): string {
   return `/photo/${id}/${kind}`
@@ -260,6 +267,7 @@ export const events = {
   photosDropped: 'photos:dropped',
   photosChanged: 'photos:changed',
   syncProgress: 'sync:progress',
+  syncPulled: 'sync:pulled',
 } as const
 
 /** BackendError is a failed call to Go: what we were doing, and Go's message. */
@@ -338,6 +346,7 @@ export const api = {
     resume: () => call('action.upload', () => Sync.Resume()),
     resolve: (id: string, choice: 'mine' | 'theirs' | 'both') => call('action.resolve', () => Sync.Resolve(id, choice)),
     remove: (id: string) => call('action.upload', () => Sync.Remove(id)),
+    pull: () => call('action.pull', () => Sync.Pull().then(wire<PullResult>)),
   },
   setSection: (section: string) => call('action.saveSettings', () => App.SetSection(section)),
   setSendOriginals: (on: boolean) => call('action.saveSettings', () => App.SetSendOriginals(on)),
