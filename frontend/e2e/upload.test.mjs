@@ -324,6 +324,26 @@ describe('upload', () => {
     assert.ok(named, `the conflict names the editor: ${text}`)
   })
 
+  test("an editor's change at the office reaches the laptop with 'Tarik perubahan'", async () => {
+    const { page } = ctx
+    const a = ctx.articles[1]
+    const [st0, srv] = await api('eko', 'GET', `/articles/${a.id}`)
+    assert.equal(st0, 200)
+    const edited = 'Judul yang dirapikan redaktur di kantor'
+    const [st1, put] = await api('eko', 'PUT', `/articles/${a.id}`, {
+      headers: { 'Idempotency-Key': 'e2e-eko-edit-000000000002' },
+      body: { baseRev: srv.rev, article: { ...srv, headline: edited } },
+    })
+    assert.equal(st1, 200, JSON.stringify(put))
+    await page.getByTestId('pull').click()
+    await until('pulled', async () => (await page.evaluate((id) => window.go.bridge.Articles.Get(id), a.id)).headline === edited)
+    await page.getByText(/Dari server: 1 diperbarui, 0 baru, 0 konflik/).first().waitFor()
+    // Pulling again changes nothing: the cursor moved on.
+    const r = await page.evaluate(() => window.go.bridge.Sync.Pull())
+    assert.deepEqual([r.updated, r.created, r.conflicts], [0, 0, 0])
+    assert.deepEqual(ctx.errors, [])
+  })
+
   test('an app stopped in the middle of a big batch resumes when started again, still signed in', async (t) => {
     let { page } = ctx
     const N = 15
