@@ -7,7 +7,8 @@
 //
 // A finished upload can also be moved in (MoveFile): hashed by reading it,
 // fsynced and renamed into place, which saves writing its bytes a second
-// time when it is on the same file system as the store.
+// time when it is on the same file system as the store. MoveFileKnown
+// also saves reading it when the caller hashed the bytes as it wrote them.
 //
 // Only a valid SHA-256 (64 lower-case hex digits) ever becomes part of a
 // path; file names sent by clients never do.
@@ -23,6 +24,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -43,6 +46,23 @@ type Store struct {
 	// rename moves a verified file into place in MoveFile (os.Rename; tests
 	// replace it to simulate a source on another file system).
 	rename func(oldpath, newpath string) error
+	// fanned[i] is set once the store's folder was fsynced while the
+	// fan-out folder %02x of i existed: from then on its entry is durable
+	// and a blob moved into it needs only that folder fsynced.
+	fanned [256]atomic.Bool
+	// rereads counts the files MoveFile/MoveFileKnown hashed by reading
+	// them (tests).
+	rereads atomic.Int64
+}
+
+// bufPool holds the buffers files are hashed and copied with.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// Digest is what a caller already knows about a file's bytes because it
+// hashed them as it wrote them: how many there are and their SHA-256.
+type Digest struct {
+	Size int64
+	Sum  [sha256.Size]byte
 }
 
 // Open opens (creating it if needed) the blob store in dir.
@@ -167,65 +187,136 @@ func (s *Store) put(sha, srcPath string) (size int64, err error) {
 // The caller must make sure nobody writes to srcPath meanwhile (the upload
 // endpoint holds the upload's lock); the bytes are checked once, before the
 // rename, and then the file under the blob's name is never written again.
-func (s *Store) MoveFile(sha, srcPath string) (err error) {
+func (s *Store) MoveFile(sha, srcPath string) error {
+	_, err := s.MoveFileKnown(sha, srcPath, nil)
+	return err
+}
+
+// MoveFileKnown is MoveFile for a file whose bytes the caller hashed as it
+// wrote them (known; nil when it did not). When the open file has exactly
+// known.Size bytes and known.Sum is sha, the file is not read again;
+// otherwise (any disagreement) it is read and hashed as by MoveFile, so a
+// mismatch is always decided by the bytes on disk. The caller vouches that
+// known describes the bytes now in srcPath (nobody else wrote to it since
+// it hashed them). reread reports whether the file was read.
+func (s *Store) MoveFileKnown(sha, srcPath string, known *Digest) (reread bool, err error) {
 	dst := s.Path(sha)
 	if dst == "" {
-		return fmt.Errorf("move blob %q: %w", sha, ErrInvalid)
+		return reread, fmt.Errorf("move blob %q: %w", sha, ErrInvalid)
 	}
 	if s.Has(sha) {
-		return nil
+		return false, nil
 	}
 	// Read-write: fsync needs a writable handle on some systems (Windows).
 	f, err := os.OpenFile(srcPath, os.O_RDWR, 0)
 	if err != nil {
-		return fmt.Errorf("move blob %s: %w", sha, err)
+		return reread, fmt.Errorf("move blob %s: %w", sha, err)
 	}
 	defer func() {
 		if f != nil {
 			f.Close()
 		}
 	}()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, make([]byte, 1<<20)); err != nil {
-		return fmt.Errorf("move blob %s: %w", sha, err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
-		return fmt.Errorf("move blob %s: bytes hash to %s: %w", sha, got, ErrChecksum)
+	if !s.knownOK(sha, f, known) {
+		reread = true
+		s.rereads.Add(1)
+		got, err := hashFile(f)
+		if err != nil {
+			return reread, fmt.Errorf("move blob %s: %w", sha, err)
+		}
+		if got != sha {
+			return reread, fmt.Errorf("move blob %s: bytes hash to %s: %w", sha, got, ErrChecksum)
+		}
 	}
 	if err := f.Chmod(0o444); err != nil {
-		return fmt.Errorf("move blob %s: %w", sha, err)
+		return reread, fmt.Errorf("move blob %s: %w", sha, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("move blob %s: %w", sha, err)
+		return reread, fmt.Errorf("move blob %s: %w", sha, err)
 	}
 	err = f.Close()
 	f = nil
 	if err != nil {
-		return fmt.Errorf("move blob %s: %w", sha, err)
+		return reread, fmt.Errorf("move blob %s: %w", sha, err)
 	}
-	sub := filepath.Dir(dst)
-	if err := os.MkdirAll(sub, 0o755); err != nil {
-		return fmt.Errorf("move blob %s: %w", sha, err)
+	if err := s.mkFan(sha); err != nil {
+		return reread, fmt.Errorf("move blob %s: %w", sha, err)
 	}
 	// As in put1: two writers of the same blob rename complete, verified
 	// files over the same name.
 	if err := s.rename(srcPath, dst); err != nil {
 		if !crossDevice(err) {
-			return fmt.Errorf("move blob %s: %w", sha, err)
+			return reread, fmt.Errorf("move blob %s: %w", sha, err)
 		}
 		// Another file system: copy (hashing again) and drop the source.
 		if _, err := s.put(sha, srcPath); err != nil {
-			return err
+			return true, err
 		}
 		_ = os.Chmod(srcPath, 0o644) // Windows removes no read-only file
 		if err := os.Remove(srcPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("move blob %s: remove source: %w", sha, err)
+			return reread, fmt.Errorf("move blob %s: remove source: %w", sha, err)
 		}
+		return true, nil
+	}
+	s.syncDirs(sha)
+	return reread, nil
+}
+
+// knownOK reports whether known proves that the open file f holds the
+// bytes of the blob sha: its size is known.Size and known.Sum is sha.
+func (s *Store) knownOK(sha string, f *os.File, known *Digest) bool {
+	if known == nil || hex.EncodeToString(known.Sum[:]) != sha {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular() && fi.Size() == known.Size
+}
+
+// hashFile is the SHA-256 of f's bytes from its current offset, in hex.
+func hashFile(f *os.File) (string, error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	h := sha256.New()
+	// Hide f's WriterTo so the pooled buffer is used.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *bp); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// syncDirs fsyncs the fan-out folder of the blob sha after a rename into it
+// and, the first time this Store uses that folder, the store's folder too
+// (the fan-out folder may be new). Once the store's folder was fsynced with
+// the fan-out folder in it, that entry is durable and need not be synced
+// again.
+func (s *Store) syncDirs(sha string) {
+	syncDir(filepath.Join(s.dir, sha[:2]))
+	i := fanIndex(sha)
+	if !s.fanned[i].Load() && syncDir(s.dir) == nil {
+		s.fanned[i].Store(true)
+	}
+}
+
+// mkFan makes sure the fan-out folder of the blob sha exists. When it has
+// to create it, the store's folder must be fsynced again (syncDirs).
+func (s *Store) mkFan(sha string) error {
+	sub := filepath.Join(s.dir, sha[:2])
+	if fi, err := os.Stat(sub); err == nil && fi.IsDir() {
 		return nil
 	}
-	syncDir(sub)
-	syncDir(s.dir) // the fan-out folder may be new
-	return nil
+	s.fanned[fanIndex(sha)].Store(false)
+	return os.MkdirAll(sub, 0o755)
+}
+
+// fanIndex is the number of the fan-out folder of a valid sha.
+func fanIndex(sha string) int {
+	v := func(c byte) int {
+		if c <= '9' {
+			return int(c - '0')
+		}
+		return int(c-'a') + 10
+	}
+	return v(sha[0])<<4 | v(sha[1])
 }
 
 // crossDevice reports whether a rename failed because source and target are
@@ -267,7 +358,10 @@ func (s *Store) put1(sha, dst string, r io.Reader) (size int64, err error) {
 		}
 	}()
 	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(tmp, h), r)
+	bp := bufPool.Get().(*[]byte)
+	// Hide r's WriterTo (an *os.File has one) so the pooled buffer is used.
+	size, err = io.CopyBuffer(io.MultiWriter(tmp, h), struct{ io.Reader }{r}, *bp)
+	bufPool.Put(bp)
 	if err != nil {
 		return 0, fmt.Errorf("put blob %s: %w", sha, err)
 	}
@@ -283,8 +377,7 @@ func (s *Store) put1(sha, dst string, r io.Reader) (size int64, err error) {
 	if err = tmp.Close(); err != nil {
 		return 0, fmt.Errorf("put blob %s: %w", sha, err)
 	}
-	sub := filepath.Dir(dst)
-	if err = os.MkdirAll(sub, 0o755); err != nil {
+	if err = s.mkFan(sha); err != nil {
 		return 0, fmt.Errorf("put blob %s: %w", sha, err)
 	}
 	// Two writers of the same blob both rename a complete, verified file
@@ -292,16 +385,19 @@ func (s *Store) put1(sha, dst string, r io.Reader) (size int64, err error) {
 	if err = os.Rename(tmp.Name(), dst); err != nil {
 		return 0, fmt.Errorf("put blob %s: %w", sha, err)
 	}
-	syncDir(sub)
-	syncDir(s.dir) // the fan-out folder may be new
+	s.syncDirs(sha)
 	return size, nil
 }
 
 // syncDir fsyncs a folder so a rename into it survives a power cut. Not every
-// OS supports it; the rename is already done, so a failure is ignored.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+// OS supports it; the rename is already done, so callers may ignore a
+// failure (the error only says the sync is not known to have happened).
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
 	}
+	err = d.Sync()
+	d.Close()
+	return err
 }

@@ -325,3 +325,81 @@ func TestMoveFileRealCrossDevice(t *testing.T) {
 	}
 	noTemps(t, s)
 }
+
+func TestMoveFileKnown(t *testing.T) {
+	data := bytes.Repeat([]byte("foto gempa "), 50_000)
+	sha := shaOf(data)
+	sum := sha256.Sum256(data)
+	other := sha256.Sum256([]byte("lain"))
+	cases := []struct {
+		name   string
+		known  *Digest
+		reread bool
+	}{
+		{"proved", &Digest{Size: int64(len(data)), Sum: sum}, false},
+		{"none", nil, true},
+		{"other size", &Digest{Size: int64(len(data)) - 1, Sum: sum}, true},
+		{"other sum", &Digest{Size: int64(len(data)), Sum: other}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := Open(t.TempDir())
+			src := writeTemp(t, data)
+			reread, err := s.MoveFileKnown(sha, src, tc.known)
+			if err != nil || reread != tc.reread {
+				t.Fatalf("reread %v, err %v; want reread %v", reread, err, tc.reread)
+			}
+			if got := s.rereads.Load(); got != map[bool]int64{false: 0, true: 1}[tc.reread] {
+				t.Fatalf("%d rereads", got)
+			}
+			if got, _ := os.ReadFile(s.Path(sha)); !bytes.Equal(got, data) {
+				t.Fatal("blob bytes differ")
+			}
+		})
+	}
+}
+
+// A digest that does not prove the name never stores a wrong file: the
+// bytes on disk decide.
+func TestMoveFileKnownMismatchReads(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	data := []byte("bytes yang benar")
+	src := writeTemp(t, data)
+	// The caller hashed other bytes than the file has, and says so.
+	claimed := shaOf([]byte("bytes yang lain"))
+	reread, err := s.MoveFileKnown(claimed, src, &Digest{Size: int64(len(data)), Sum: sha256.Sum256(data)})
+	if !errors.Is(err, ErrChecksum) || !reread {
+		t.Fatalf("err %v, reread %v", err, reread)
+	}
+	// The right size but another sum than the name: read, and the file's
+	// bytes are what they claim, so it is stored.
+	reread, err = s.MoveFileKnown(shaOf(data), src, &Digest{Size: int64(len(data)), Sum: sha256.Sum256([]byte("x"))})
+	if err != nil || !reread || !s.Has(shaOf(data)) {
+		t.Fatalf("err %v, reread %v", err, reread)
+	}
+}
+
+func TestFanFolderSyncedOnce(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	a := []byte("a")
+	sha := shaOf(a)
+	if err := s.Put(sha, bytes.NewReader(a)); err != nil {
+		t.Fatal(err)
+	}
+	i := fanIndex(sha)
+	if !s.fanned[i].Load() {
+		t.Fatal("fan-out folder not marked synced")
+	}
+	// The fan-out folder removed behind the store's back: it must be
+	// synced into the store's folder again.
+	os.RemoveAll(filepath.Join(s.Dir(), sha[:2]))
+	if err := s.mkFan(sha); err != nil || s.fanned[i].Load() {
+		t.Fatalf("recreated folder: err %v, marked %v", err, s.fanned[i].Load())
+	}
+	for j := range 256 {
+		h := hex.EncodeToString([]byte{byte(j)})
+		if fanIndex(h+sha[2:]) != j {
+			t.Fatalf("fanIndex(%s…) != %d", h, j)
+		}
+	}
+}

@@ -8,8 +8,11 @@
 //   - an upload is created for one photo, named by the SHA-256 of its bytes
 //     (Upload-Metadata "sha256"); a photo the server already has needs no
 //     upload at all;
-//   - when the last byte arrives the upload file is hashed and, if its bytes
-//     hash to its name, fsynced and moved (renamed) into the blob store
+//   - the bytes are hashed as they are written (hashing.go); when the last
+//     byte arrives and that hash provably covers the whole upload file, the
+//     file is not read again, otherwise (a restart, a file changed behind
+//     the server's back, any doubt) it is read and hashed. If its bytes hash
+//     to its name it is fsynced and moved (renamed) into the blob store
 //     (server/blobs; copied when the two are on different file systems) and
 //     recorded (Recorder.AddBlob) before the client hears "complete"; a
 //     photo whose bytes do not hash to its name is refused and deleted.
@@ -52,14 +55,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 	"github.com/tus/tusd/v2/pkg/memorylocker"
 	xslog "golang.org/x/exp/slog"
 
-	"github.com/warta-news/warta/app/fsutil"
 	"github.com/warta-news/warta/server/blobs"
 )
 
@@ -102,7 +104,7 @@ type handler struct {
 	base   string // cfg.BasePath with exactly one trailing slash
 	tus    *tusd.UnroutedHandler
 	tusMW  http.Handler // tusd's middleware around route
-	store  filestore.FileStore
+	store  *hashingStore
 	locker *memorylocker.MemoryLocker
 	log    *slog.Logger
 
@@ -110,6 +112,10 @@ type handler struct {
 	// id's first byte), so a retried POST never truncates an upload that a
 	// concurrent POST just created.
 	creating [256]sync.Mutex
+
+	// finishes that used the hash taken while the bytes arrived (fast) or
+	// read the file (reread); for tests.
+	fast, reread atomic.Int64
 }
 
 type ctxKey struct{}
@@ -142,7 +148,7 @@ func New(cfg Config) (http.Handler, error) {
 	h := &handler{
 		cfg:    cfg,
 		base:   base,
-		store:  filestore.New(dir),
+		store:  newHashingStore(dir),
 		locker: memorylocker.New(),
 		log:    cfg.Log.With("component", "upload"),
 	}
@@ -372,7 +378,14 @@ func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	}
 	sha := info.MetaData["sha256"]
 	bin := filepath.Join(h.cfg.Dir, id)
-	err := h.cfg.Blobs.MoveFile(sha, bin)
+	// The hash taken while the bytes arrived, when it provably covers
+	// the whole file; otherwise MoveFileKnown reads the file.
+	reread, err := h.cfg.Blobs.MoveFileKnown(sha, bin, h.store.digest(id, bin, info.Size))
+	if reread {
+		h.reread.Add(1)
+	} else if err == nil {
+		h.fast.Add(1)
+	}
 	if errors.Is(err, blobs.ErrChecksum) {
 		h.log.Warn("photo checksum mismatch", "upload", id, "sha256", sha, "owner", info.MetaData["owner"])
 		h.removeUpload(id)
@@ -386,7 +399,7 @@ func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	}
 	rec := done{SHA: sha, Size: info.Size, Owner: info.MetaData["owner"], At: time.Now().UTC()}
 	b, _ := json.Marshal(rec)
-	if err := fsutil.WriteFileAtomic(h.donePath(id), b, 0o644); err != nil {
+	if err := writeDone(h.donePath(id), b); err != nil {
 		return fmt.Errorf("finish upload %s: %w", id, err)
 	}
 	h.removeUpload(id)
@@ -395,6 +408,7 @@ func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 }
 
 func (h *handler) removeUpload(id string) {
+	h.store.drop(id)
 	for _, p := range []string{filepath.Join(h.cfg.Dir, id), filepath.Join(h.cfg.Dir, id+".info")} {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			h.log.Warn("remove upload", "path", p, "err", err)
@@ -408,6 +422,32 @@ type done struct {
 	Size  int64     `json:"size"`
 	Owner string    `json:"owner"`
 	At    time.Time `json:"at"`
+}
+
+// writeDone writes a done record atomically (temporary file, rename) but
+// without fsync: it only saves a client whose answer was lost a new
+// creation. Lost or left empty by a power cut, it reads as absent, and the
+// client's HEAD finds the moved upload (finished again, idempotently) or
+// nothing (404: the client creates the upload again and hears "complete"
+// because the blob, fsynced, and its record are there).
+func writeDone(path string, b []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(b); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 func (h *handler) donePath(id string) string { return filepath.Join(h.cfg.Dir, id+".done") }

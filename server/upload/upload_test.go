@@ -87,6 +87,7 @@ type env struct {
 	blobs   *blobs.Store
 	rec     *memRecorder
 	srv     *httptest.Server
+	h       *handler // the handler started last
 	maxSize int64
 }
 
@@ -117,6 +118,7 @@ func (e *env) start(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.h = h.(*handler)
 	mux := http.NewServeMux()
 	mux.Handle(base, h)
 	e.srv = httptest.NewServer(mux)
