@@ -44,7 +44,13 @@ type server struct {
 	st    *badgerstore.Store
 	blobs *blobs.Store
 	hs    *http.Server
-	inflt sync.WaitGroup
+	// In-flight handlers, counted under mu (a WaitGroup cannot take an Add
+	// that races with its Wait, which is what a crash in the middle of a
+	// request is).
+	mu      sync.Mutex
+	idle    *sync.Cond
+	inflt   int
+	closing bool
 
 	patchBytes sync.Map // upload path → *atomic.Int64 of PATCH body bytes received
 	patches    atomic.Int64
@@ -91,8 +97,20 @@ func (s *server) start() {
 	}
 	inner := h
 	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflt.Add(1)
-		defer s.inflt.Done()
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			http.Error(w, "server going down", http.StatusServiceUnavailable)
+			return
+		}
+		s.inflt++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.inflt--
+			s.idle.Broadcast()
+			s.mu.Unlock()
+		}()
 		if r.Method == "PATCH" {
 			s.patches.Add(1)
 			c, _ := s.patchBytes.LoadOrStore(r.URL.Path, new(atomic.Int64))
@@ -113,6 +131,12 @@ func (s *server) start() {
 	}
 	s.addr = ln.Addr().String()
 	s.st, s.blobs = st, bs
+	s.mu.Lock()
+	if s.idle == nil {
+		s.idle = sync.NewCond(&s.mu)
+	}
+	s.closing = false
+	s.mu.Unlock()
 	s.hs = &http.Server{Handler: h}
 	go s.hs.Serve(ln)
 }
@@ -123,8 +147,15 @@ func (s *server) stop() {
 	if s.hs == nil {
 		return
 	}
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
 	s.hs.Close()
-	s.inflt.Wait()
+	s.mu.Lock()
+	for s.inflt > 0 {
+		s.idle.Wait()
+	}
+	s.mu.Unlock()
 	s.st.Close()
 	s.hs = nil
 }
