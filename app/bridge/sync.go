@@ -44,7 +44,7 @@ type ServerCopy struct {
 // SyncItem is an outbox item as the upload screen shows it.
 type SyncItem struct {
 	outbox.Item
-	Title    string                `json:"title"`              // headline or photo file name
+	Title      string      `json:"title"`                // headline or photo file name
 	ServerCopy *ServerCopy `json:"serverCopy,omitempty"` // a conflict's server side
 }
 
