@@ -318,6 +318,9 @@ func (s *Sync) Ready() ([]articles.Summary, error) {
 			if ok && (it.State != outbox.StateDone || !a.UpdatedAt.After(it.Updated)) {
 				continue // queued, sending, waiting, failed, in conflict — or sent and not edited since
 			}
+			if box.InStep(a.ID, a.UpdatedAt) {
+				continue // the server has this text already (pulled, or sent earlier)
+			}
 			out = append(out, a)
 		}
 		return out, nil

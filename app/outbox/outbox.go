@@ -277,6 +277,13 @@ func (ob *Outbox) revOf(articleID string) (r revRecord, ok bool) {
 	return r, true
 }
 
+// InStep reports whether the local article, last changed at updatedAt, is
+// the text the server already has (sent, or pulled, and not edited since).
+func (ob *Outbox) InStep(articleID string, updatedAt time.Time) bool {
+	r, ok := ob.revOf(articleID)
+	return ok && r.Rev > 0 && !r.At.IsZero() && !updatedAt.After(r.At)
+}
+
 // baseRev is the server revision the local article was last in step with.
 func (ob *Outbox) baseRev(articleID string) int64 {
 	r, _ := ob.revOf(articleID)

@@ -140,6 +140,13 @@ func TestPullCreatesOnAnotherLaptop(t *testing.T) {
 	if got.Headline != a.Headline || string(got.Body) != string(a.Body) {
 		t.Errorf("created %q %s, want %q %s", got.Headline, got.Body, a.Headline, a.Body)
 	}
+	// The pulled copy is the server's text: nothing to send until it is edited.
+	if !ob2.InStep(a.ID, got.UpdatedAt) {
+		t.Error("a pulled article is not in step with the server")
+	}
+	if ob2.InStep(a.ID, got.UpdatedAt.Add(time.Second)) {
+		t.Error("an article edited after the pull counts as in step")
+	}
 	// Edited there and sent: based on the server's revision, no conflict.
 	d2.edit(a.ID, "Disunting di laptop rumah")
 	ob2.Enqueue([]string{a.ID})
