@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/warta-news/warta/internal/badgerutil"
 )
 
 // SchemaVersion is the layout version this build writes.
@@ -45,13 +45,13 @@ func Open(dir string, log *slog.Logger, o Options) (*Store, error) {
 	}
 	bo := badger.DefaultOptions(dir).
 		WithSyncWrites(true).
-		WithLogger(badgerLogger{log.With("component", "badger")}).
+		WithLogger(badgerutil.Logger(log.With("component", "badger"))).
 		WithNumVersionsToKeep(1).
 		WithInMemory(o.InMemory)
 	if o.InMemory {
 		bo = bo.WithDir("").WithValueDir("")
 	} else {
-		removeEmptyLogs(dir, log)
+		badgerutil.RemoveEmptyLogs(dir, log)
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
@@ -183,57 +183,3 @@ func (s *Store) Serve(ctx context.Context, interval time.Duration) error {
 		}
 	}
 }
-
-// removeEmptyLogs deletes zero-length memtable (.mem) and value-log
-// (.vlog) files. A crash (kill -9, power loss) between Badger creating
-// such a file and sizing it leaves one behind, and Badger v4.9 then
-// refuses to open the database with "Create a new file"
-// (dgraph-io/badger#2207; found by app/articles' crash test). An empty
-// file holds no data, so removing it loses nothing. It is only done while
-// holding Badger's own directory lock, so never under a running Badger.
-func removeEmptyLogs(dir string, log *slog.Logger) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return // a new data folder; Badger creates it
-	}
-	var empty []string
-	for _, e := range entries {
-		if ext := filepath.Ext(e.Name()); ext != ".mem" && ext != ".vlog" {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-			empty = append(empty, filepath.Join(dir, e.Name()))
-		}
-	}
-	if len(empty) == 0 {
-		return
-	}
-	unlock, ok := lockDir(dir)
-	if !ok {
-		return // in use: badger.Open will say so
-	}
-	defer unlock()
-	for _, p := range empty {
-		if fi, err := os.Stat(p); err != nil || fi.Size() != 0 {
-			continue
-		}
-		if err := os.Remove(p); err != nil {
-			log.Warn("cannot remove empty log file left by a crash", "file", p, "err", err)
-			continue
-		}
-		log.Warn("removed empty log file left by a crash", "file", p)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// badgerLogger sends Badger's own logging to slog, demoting its chatty
-// Info lines to Debug.
-type badgerLogger struct{ l *slog.Logger }
-
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...))) }

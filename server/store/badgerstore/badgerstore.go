@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 
+	"github.com/warta-news/warta/internal/badgerutil"
 	"github.com/warta-news/warta/server/store"
 )
 
@@ -42,10 +42,10 @@ func Open(dir string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	removeEmptyLogs(dir, log)
+	badgerutil.RemoveEmptyLogs(dir, log)
 	bo := badger.DefaultOptions(dir).
 		WithSyncWrites(true).
-		WithLogger(badgerLogger{log.With("component", "badger")}).
+		WithLogger(badgerutil.Logger(log.With("component", "badger"))).
 		WithNumVersionsToKeep(1)
 	db, err := badger.Open(bo)
 	if err != nil {
@@ -553,54 +553,3 @@ func scan(txn *badger.Txn, prefix string, fn func(k, v []byte) (bool, error)) er
 	}
 	return nil
 }
-
-// removeEmptyLogs deletes zero-length memtable (.mem) and value-log (.vlog)
-// files that a crash can leave behind and that make Badger v4.9 refuse to
-// open (dgraph-io/badger#2207). Copied from app/store/store.go, which
-// explains it at length: an empty file holds no data, and it is only done
-// while holding Badger's own directory lock, so never under a running Badger.
-func removeEmptyLogs(dir string, log *slog.Logger) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	var empty []string
-	for _, e := range entries {
-		if ext := filepath.Ext(e.Name()); ext != ".mem" && ext != ".vlog" {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-			empty = append(empty, filepath.Join(dir, e.Name()))
-		}
-	}
-	if len(empty) == 0 {
-		return
-	}
-	unlock, ok := lockDir(dir)
-	if !ok {
-		return // in use: badger.Open will say so
-	}
-	defer unlock()
-	for _, p := range empty {
-		if fi, err := os.Stat(p); err != nil || fi.Size() != 0 {
-			continue
-		}
-		if err := os.Remove(p); err != nil {
-			log.Warn("cannot remove empty log file left by a crash", "file", p, "err", err)
-			continue
-		}
-		log.Warn("removed empty log file left by a crash", "file", p)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// badgerLogger sends Badger's logging to slog, demoting its Info to Debug.
-type badgerLogger struct{ l *slog.Logger }
-
-func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...))) }
-func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug(strings.TrimSpace(fmt.Sprintf(f, a...))) }

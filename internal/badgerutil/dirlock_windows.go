@@ -1,6 +1,6 @@
 //go:build windows
 
-package store
+package badgerutil
 
 import (
 	"path/filepath"

@@ -1,15 +1,14 @@
 //go:build unix
 
-package badgerstore
+package badgerutil
 
 import (
 	"os"
 	"syscall"
 )
 
-// lockDir takes the advisory lock Badger itself takes on dir, so empty log
-// files are only removed when no Badger has the directory open. Copied from
-// app/store/dirlock_unix.go.
+// lockDir takes the lock Badger takes on Unix (flock on the directory) if
+// nobody holds it. unlock releases it.
 func lockDir(dir string) (unlock func(), ok bool) {
 	f, err := os.Open(dir)
 	if err != nil {
