@@ -120,14 +120,28 @@ func (l *Library) sweep() error {
 // Get returns one photo.
 func (l *Library) Get(id string) (Photo, error) {
 	var p Photo
-	if !ids.Valid(id) {
-		return p, fmt.Errorf("photo %q: %w", id, ErrNotFound)
-	}
-	err := l.st.View(func(tx *store.Txn) error { return tx.GetJSON(pPhoto+id, &p) })
-	if errors.Is(err, store.ErrNotFound) {
-		return p, fmt.Errorf("photo %q: %w", id, ErrNotFound)
+	var ok bool
+	err := l.st.View(func(tx *store.Txn) (err error) {
+		p, ok, err = getPhoto(tx, id)
+		return err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("photo %q: %w", id, ErrNotFound)
 	}
 	return p, err
+}
+
+// getPhoto reads one photo record; ok is false when there is none (or the
+// id is not one ids.New makes, so it never becomes part of a key).
+func getPhoto(tx *store.Txn, id string) (p Photo, ok bool, err error) {
+	if !ids.Valid(id) {
+		return p, false, nil
+	}
+	err = tx.GetJSON(pPhoto+id, &p)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, false, nil
+	}
+	return p, err == nil, err
 }
 
 // GetMany returns the photos with the given ids that exist, in that order.
@@ -135,18 +149,13 @@ func (l *Library) GetMany(idList []string) ([]Photo, error) {
 	out := []Photo{}
 	err := l.st.View(func(tx *store.Txn) error {
 		for _, id := range idList {
-			if !ids.Valid(id) {
-				continue
-			}
-			var p Photo
-			err := tx.GetJSON(pPhoto+id, &p)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
+			p, ok, err := getPhoto(tx, id)
 			if err != nil {
 				return err
 			}
-			out = append(out, p)
+			if ok {
+				out = append(out, p)
+			}
 		}
 		return nil
 	})
@@ -196,15 +205,12 @@ func (l *Library) Apply(idList []string, changes []Change) ([]Photo, error) {
 	out := make([]Photo, 0, len(idList))
 	err := l.st.Update(func(tx *store.Txn) error {
 		for _, id := range idList {
-			if !ids.Valid(id) {
-				return fmt.Errorf("photo %q: %w", id, ErrNotFound)
-			}
-			var p Photo
-			if err := tx.GetJSON(pPhoto+id, &p); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("photo %q: %w", id, ErrNotFound)
-				}
+			p, ok, err := getPhoto(tx, id)
+			if err != nil {
 				return err
+			}
+			if !ok {
+				return fmt.Errorf("photo %q: %w", id, ErrNotFound)
 			}
 			for _, c := range changes {
 				c.apply(&p.Fields)
@@ -229,16 +235,12 @@ func (l *Library) Delete(idList []string) error {
 	var gone []string
 	err := l.st.Update(func(tx *store.Txn) error {
 		for _, id := range idList {
-			if !ids.Valid(id) {
-				continue
-			}
-			var p Photo
-			err := tx.GetJSON(pPhoto+id, &p)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
+			p, ok, err := getPhoto(tx, id)
 			if err != nil {
 				return err
+			}
+			if !ok {
+				continue
 			}
 			if err := tx.Delete(pPhoto + id); err != nil {
 				return err
