@@ -304,16 +304,24 @@ func (c *Client) PushArticle(ctx context.Context, id string, baseRev int64, arti
 // GetArticle fetches the server's copy of an article.
 func (c *Client) GetArticle(ctx context.Context, id string) (ServerArticle, error) {
 	var a ServerArticle
-	req, err := c.jsonReq("GET", "/articles/"+url.PathEscape(id), nil)
-	if err != nil {
-		return a, err
-	}
-	_, body, err := c.do(ctx, "read article", req)
-	if err != nil {
-		return a, err
-	}
-	err = json.Unmarshal(body, &a)
+	err := c.getJSON(ctx, "read article", "/articles/"+url.PathEscape(id), &a)
 	return a, err
+}
+
+// getJSON GETs path and decodes the answer into v.
+func (c *Client) getJSON(ctx context.Context, op, path string, v any) error {
+	req, err := c.jsonReq("GET", path, nil)
+	if err != nil {
+		return err
+	}
+	_, body, err := c.do(ctx, op, req)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &Error{Op: op, Status: 200, Message: "the answer is not what the protocol says", Err: err}
+	}
+	return nil
 }
 
 // Changes is one page of the change feed.
@@ -326,15 +334,7 @@ type Changes struct {
 // Changes returns the articles changed after cursor ("" from the start).
 func (c *Client) Changes(ctx context.Context, cursor string) (Changes, error) {
 	var ch Changes
-	req, err := c.jsonReq("GET", "/changes?limit=100&since="+url.QueryEscape(cursor), nil)
-	if err != nil {
-		return ch, err
-	}
-	_, body, err := c.do(ctx, "read changes", req)
-	if err != nil {
-		return ch, err
-	}
-	err = json.Unmarshal(body, &ch)
+	err := c.getJSON(ctx, "read changes", "/changes?limit=100&since="+url.QueryEscape(cursor), &ch)
 	return ch, err
 }
 
