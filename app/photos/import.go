@@ -284,7 +284,7 @@ func (in *ingest) one(ctx context.Context, src string) FileResult {
 
 	l := in.l
 	p := Photo{Name: filepath.Base(src), Format: format, Bytes: int64(len(data)), SHA256: hash}
-	describe(&p, data)
+	orientation := describe(&p, data)
 	p.ID = ids.New(l.now())
 	dir := l.dir(p.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -301,10 +301,11 @@ func (in *ingest) one(ctx context.Context, src string) FileResult {
 		return fail(err)
 	}
 	rr, err := rendition.MakeBytes(ctx, data, rendition.Options{
-		WebPath:   filepath.Join(dir, fileWeb),
-		ThumbPath: filepath.Join(dir, fileThumb),
-		LongEdge:  in.opt.LongEdge,
-		PureGo:    in.opt.PureGo,
+		WebPath:     filepath.Join(dir, fileWeb),
+		ThumbPath:   filepath.Join(dir, fileThumb),
+		LongEdge:    in.opt.LongEdge,
+		PureGo:      in.opt.PureGo,
+		Orientation: orientation,
 	})
 	if err != nil {
 		return fail(err)

@@ -6,12 +6,13 @@ import (
 
 // describe fills in what the file says about itself: caption fields
 // photographers pre-filled, time taken, camera, place. Damaged metadata
-// only adds warnings: the pixels decide whether the import succeeds.
-func describe(p *Photo, data []byte) {
+// only adds warnings: the pixels decide whether the import succeeds. It
+// returns the EXIF orientation (0 when unread) for the renditions.
+func describe(p *Photo, data []byte) (orientation int) {
 	info, err := photoinfo.Read(data)
 	if err != nil {
 		p.Warnings = append(p.Warnings, "metadata unreadable: "+err.Error())
-		return
+		return 0
 	}
 	p.Fields = info.Fields
 	p.Make, p.Model, p.Lens = info.Make, info.Model, info.Lens
@@ -35,4 +36,5 @@ func describe(p *Photo, data []byte) {
 		}
 	}
 	p.Warnings = append(p.Warnings, info.Warnings...)
+	return info.Orientation
 }

@@ -35,8 +35,9 @@
 // height). A Pool holds one such set per worker; BenchmarkBatch40 and
 // BenchmarkBatch40PureGo report the batch's peak RSS.
 //
-// EXIF orientation is read by a small bounded reader of the IFD0 entry table
-// (exif.go); damaged EXIF is ignored (orientation 1) rather than followed.
+// EXIF orientation is read by photoinfo.Orientation (bep/imagemeta with read
+// and tag limits) unless the caller passes it; damaged EXIF gives
+// orientation 1 rather than being followed.
 //
 // Errors wrap ErrEmpty, ErrUnsupported, ErrHEIC, ErrTooLarge or ErrCorrupt
 // and name the file.

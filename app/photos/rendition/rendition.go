@@ -15,6 +15,7 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/warta-news/warta/app/fsutil"
+	"github.com/warta-news/warta/app/photos/photoinfo"
 )
 
 // Defaults and limits.
@@ -50,6 +51,9 @@ type Options struct {
 	Quality   int    // JPEG quality; 0 means DefaultQuality
 	// PureGo forces the pure-Go decoder even where libjpeg-turbo is built in.
 	PureGo bool
+	// Orientation is the JPEG's EXIF orientation (1–8) when the caller has
+	// read it already (the importer has); 0 means read it from the file.
+	Orientation int
 }
 
 // Result describes what Make wrote.
@@ -132,7 +136,10 @@ func makeFromBytes(ctx context.Context, data []byte, opt Options) (Result, error
 	}
 	res.Orientation = 1
 	if format == "jpeg" {
-		res.Orientation = jpegOrientation(data)
+		res.Orientation = opt.Orientation
+		if res.Orientation < 1 || res.Orientation > 8 {
+			res.Orientation = photoinfo.Orientation(data)
+		}
 	}
 
 	var img image.Image
