@@ -18,6 +18,8 @@ APT_PACKAGES=(
   xvfb xauth x11-utils xclip dbus-x11 imagemagick fonts-noto-core chromium nsis
   desktop-file-utils appstream libimage-exiftool-perl
   libturbojpeg0-dev libvips-tools postgresql
+  # WordPress for the publishing tests (scripts/wptest.sh runs private sites).
+  wordpress mariadb-server php-cli php-mysql php-gd php-xml php-mbstring php-curl
 )
 
 missing=()
