@@ -183,6 +183,13 @@ run_php() {
     -d memory_limit=512M "$DIR/eval.php"
 }
 
+# Small files and buffers and no fsync: a test database is small and thrown
+# away, and a 96 MB redo log is most of the time mariadb-install-db takes.
+MARIADB_TUNING="--innodb-buffer-pool-size=16M --innodb-log-file-size=4M --innodb-log-buffer-size=1M
+  --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-flush-method=nosync
+  --innodb-temp-data-file-path=ibtmp1:1M:autoextend --innodb-data-file-path=ibdata1:1M:autoextend
+  --innodb-autoextend-increment=4"
+
 start_mariadb() {
   local sock=$DIR/mysql/mysqld.sock
   # A unix socket path is limited to 107 bytes.
@@ -194,20 +201,20 @@ start_mariadb() {
     runuser -u mysql -- test -x "$d" 2>/dev/null || chmod o+x "$d"
     d=$(dirname "$d")
   done
-  mkdir -p "$DIR/mysql"
-  chown mysql:mysql "$DIR/mysql"
+  mkdir -p "$DIR/mysql/tmp"
+  chown -R mysql:mysql "$DIR/mysql"
   chmod 700 "$DIR/mysql"
   # --no-defaults: nothing from /etc/mysql (the system server's port, paths).
-  mariadb-install-db --no-defaults --user=mysql --datadir="$DIR/mysql/data" \
-    --auth-root-authentication-method=socket --skip-test-db >"$DIR/logs/mariadb-install.log" 2>&1 ||
+  # A private --tmpdir: bootstrap servers running side by side in /tmp
+  # collide on their temporary tables' names.
+  mariadb-install-db --no-defaults --user=mysql --datadir="$DIR/mysql/data" --tmpdir="$DIR/mysql/tmp" \
+    --auth-root-authentication-method=socket --skip-test-db $MARIADB_TUNING >"$DIR/logs/mariadb-install.log" 2>&1 ||
     fail "mariadb-install-db failed"
   # setsid: its own session, so stopping a test's process group does not
-  # kill it half-way and it outlives this script. Small buffers and no
-  # fsync: a test database is thrown away.
-  setsid mariadbd --no-defaults --user=mysql --datadir="$DIR/mysql/data" --socket="$sock" \
+  # kill it half-way and it outlives this script.
+  setsid mariadbd --no-defaults --user=mysql --datadir="$DIR/mysql/data" --tmpdir="$DIR/mysql/tmp" --socket="$sock" \
     --pid-file="$DIR/mysql/mysqld.pid" --skip-networking --skip-name-resolve \
-    --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
-    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --max-allowed-packet=256M \
+    $MARIADB_TUNING --max-allowed-packet=256M \
     </dev/null >>"$DIR/logs/mariadb.log" 2>&1 &
   echo $! >"$DIR/mariadbd.pid"
   local i
@@ -306,7 +313,12 @@ stop_site() {
 
 cmd=${1:-}
 [ $# -eq 2 ] || die "usage: $0 start|stop|php DIR"
-mkdir -p "$2"
+if [ "$cmd" = start ]; then
+  mkdir -p "$2"
+elif [ ! -d "$2" ]; then
+  [ "$cmd" = stop ] && exit 0 # nothing to stop
+  die "$2 holds no site"
+fi
 DIR=$(cd "$2" && pwd -P)
 
 case $cmd in
