@@ -7,6 +7,11 @@
 #   scripts/wptest.sh stop DIR    stop its servers (idempotent)
 #   scripts/wptest.sh php DIR     run PHP read from stdin inside the site (wp-load.php loaded)
 #
+# DIR/site.json: {"url", "admin", "adminPassword", "adminAppPassword",
+# "users": {"editor"|"author"|"contributor"|"subscriber": {"name", "appPassword"}}}.
+# With WPTEST_OWNER_PID=<pid> in the environment of start, the site stops
+# itself within a second or two of that process's death.
+#
 # It uses Debian's packages (wordpress, mariadb-server, php-cli; scripts/setup.sh
 # installs them) and needs root: MariaDB runs as user mysql, and Debian's
 # WordPress reads its config from /etc/wordpress. Several sites can run at once
@@ -288,6 +293,12 @@ start_php() {
 
 stop_site() {
   local pid
+  # The watcher first (unless this is the watcher), so it does not stop the
+  # site a second time.
+  pid=$(cat "$DIR/watch.pid" 2>/dev/null || true)
+  if [ "$pid" != "$$" ] && alive "$pid" "$DIR"; then
+    kill -TERM "$pid" 2>/dev/null || true
+  fi
   # The PHP server leads its own process group (setsid): kill the group.
   pid=$(cat "$DIR/php.pid" 2>/dev/null || true)
   if alive "$pid" "$DIR"; then
@@ -308,7 +319,7 @@ stop_site() {
   alive "$pid" "$DIR" && kill -KILL -- "-$pid" 2>/dev/null || true
   pid=$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)
   alive "$pid" "$DIR" && kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$DIR/php.pid" "$DIR/mariadbd.pid" "$DIR/wp-config.php"
+  rm -f "$DIR/php.pid" "$DIR/mariadbd.pid" "$DIR/watch.pid" "$DIR/wp-config.php"
 }
 
 cmd=${1:-}
@@ -347,7 +358,23 @@ start)
   done
   [ -n "$ok" ] || fail "the PHP server would not start"
   mv "$DIR/site.json.tmp" "$DIR/site.json"
+  # WPTEST_OWNER_PID names the test process (the Go test binary, the Node
+  # runner): should it die without stopping the site (a timeout, a crash),
+  # a watcher stops it, so no servers are left behind.
+  if [ -n "${WPTEST_OWNER_PID:-}" ]; then
+    setsid bash "$0" watch "$DIR" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
+    echo $! >"$DIR/watch.pid"
+  fi
   echo "http://127.0.0.1:$port"
+  ;;
+watch)
+  while kill -0 "$WPTEST_OWNER_PID" 2>/dev/null && [ -e "$DIR/php.pid" ]; do
+    sleep 1
+  done
+  if [ -e "$DIR/php.pid" ]; then
+    echo "wptest: process $WPTEST_OWNER_PID is gone: stopping the site"
+    stop_site
+  fi
   ;;
 stop)
   stop_site

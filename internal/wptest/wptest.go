@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -75,7 +76,7 @@ func startSite() (*Site, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := start(dir)
+	s, err := start(dir, os.Getpid())
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -128,9 +129,13 @@ type siteJSON struct {
 	} `json:"users"`
 }
 
-func start(dir string) (*Site, error) {
+// start runs scripts/wptest.sh start. The site stops itself once process
+// owner is gone: a test binary killed by its timeout leaves no servers.
+func start(dir string, owner int) (*Site, error) {
+	cmd := exec.Command("bash", script(), "start", dir)
+	cmd.Env = append(os.Environ(), "WPTEST_OWNER_PID="+strconv.Itoa(owner))
 	// The script's failure messages (with its log tails) go to stderr.
-	out, err := exec.Command("bash", script(), "start", dir).CombinedOutput()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("wptest: scripts/wptest.sh start failed (%v):\n%s", err, out)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -197,6 +198,35 @@ func TestTwoSitesAndStop(t *testing.T) {
 	// Stopping again is harmless (the Node tests may stop twice).
 	if err := sites[0].stop(); err != nil {
 		t.Error(err)
+	}
+}
+
+// A site whose test process dies without stopping it stops itself.
+func TestOwnerGone(t *testing.T) {
+	t.Parallel()
+	owner := exec.Command("sleep", "600")
+	if err := owner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "wptest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	s, err := start(dir, owner.Process.Pid)
+	if err != nil {
+		owner.Process.Kill()
+		t.Fatal(err)
+	}
+	defer s.stop()
+	owner.Process.Kill()
+	owner.Wait()
+	deadline := time.Now().Add(15 * time.Second)
+	for len(processesOf(t, dir)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("15 s after its owner died, the site still runs: %v", processesOf(t, dir))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
