@@ -48,7 +48,8 @@ fail() {
 }
 
 # alive PID PATTERN: is PID running, and is it ours (its command line names
-# this site's DIR)? The check guards against a recycled PID.
+# this site's "DIR/": mariadbd's datadir, php's router.php, the watcher's
+# argument)? The check guards against a recycled PID.
 alive() {
   [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"
 }
@@ -69,14 +70,15 @@ free_port() {
   php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);'
 }
 
-write_configs() {
-  local port=$1 secret
-  secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  if ! grep -q WARTA_WP_SITE "$DISPATCH" 2>/dev/null; then
-    [ -e "$DISPATCH" ] && die "$DISPATCH exists and is not ours; move it away"
-    # Written to a temporary file and renamed, so a parallel start never
-    # reads half a file.
-    cat >"$DISPATCH.$$" <<'PHP'
+# write_dispatch writes $DISPATCH, or rewrites it when an older wptest.sh
+# wrote it; a file of someone else's is left alone.
+write_dispatch() {
+  if [ -e "$DISPATCH" ] && ! grep -q WARTA_WP_SITE "$DISPATCH"; then
+    die "$DISPATCH exists and is not wptest.sh's; move it away"
+  fi
+  # Written to a temporary file and renamed, so a site starting or running
+  # meanwhile never reads half a file.
+  cat >"$DISPATCH.$$" <<'PHP'
 <?php
 // Written by Warta's scripts/wptest.sh for its test sites on 127.0.0.1:
 // each site's PHP server and php-cli runs carry WARTA_WP_SITE=<site dir>.
@@ -88,9 +90,16 @@ if (!$warta_site || !is_file($warta_site . '/wp-config.php')) {
 }
 require $warta_site . '/wp-config.php';
 PHP
+  if cmp -s "$DISPATCH.$$" "$DISPATCH"; then
+    rm -f "$DISPATCH.$$"
+  else
     mv "$DISPATCH.$$" "$DISPATCH"
   fi
+}
 
+write_configs() {
+  local port=$1 secret
+  secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   cat >"$DIR/wp-config.php" <<PHP
 <?php
 // This test site's config, read through $DISPATCH.
@@ -225,7 +234,7 @@ start_mariadb() {
   local i
   for ((i = 0; i < 300; i++)); do
     [ -S "$sock" ] && mariadb --no-defaults --socket="$sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
-    alive "$(cat "$DIR/mariadbd.pid")" "$DIR" || fail "mariadbd exited during start"
+    alive "$(cat "$DIR/mariadbd.pid")" "$DIR/" || fail "mariadbd exited during start"
     sleep 0.1
   done
   ((i < 300)) || fail "mariadbd did not answer within 30 s"
@@ -285,7 +294,7 @@ start_php() {
     if curl -fsS -o /dev/null "http://127.0.0.1:$port/?rest_route=/" 2>/dev/null; then
       return 0
     fi
-    alive "$(cat "$DIR/php.pid")" "$DIR" || return 1
+    alive "$(cat "$DIR/php.pid")" "$DIR/" || return 1
     sleep 0.1
   done
   fail "the PHP server did not answer on port $port within 10 s"
@@ -296,29 +305,29 @@ stop_site() {
   # The watcher first (unless this is the watcher), so it does not stop the
   # site a second time.
   pid=$(cat "$DIR/watch.pid" 2>/dev/null || true)
-  if [ "$pid" != "$$" ] && alive "$pid" "$DIR"; then
+  if [ "$pid" != "$$" ] && alive "$pid" "$DIR/"; then
     kill -TERM "$pid" 2>/dev/null || true
   fi
   # The PHP server leads its own process group (setsid): kill the group.
   pid=$(cat "$DIR/php.pid" 2>/dev/null || true)
-  if alive "$pid" "$DIR"; then
+  if alive "$pid" "$DIR/"; then
     kill -TERM -- "-$pid" 2>/dev/null || true
   fi
   pid=$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)
-  if alive "$pid" "$DIR"; then
+  if alive "$pid" "$DIR/"; then
     kill -TERM "$pid" 2>/dev/null || true
   fi
   # Wait for both; whatever is still there after 10 s is killed outright.
   local i
   for ((i = 0; i < 100; i++)); do
-    alive "$(cat "$DIR/php.pid" 2>/dev/null || true)" "$DIR" ||
-      alive "$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)" "$DIR" || break
+    alive "$(cat "$DIR/php.pid" 2>/dev/null || true)" "$DIR/" ||
+      alive "$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)" "$DIR/" || break
     sleep 0.1
   done
   pid=$(cat "$DIR/php.pid" 2>/dev/null || true)
-  alive "$pid" "$DIR" && kill -KILL -- "-$pid" 2>/dev/null || true
+  alive "$pid" "$DIR/" && kill -KILL -- "-$pid" 2>/dev/null || true
   pid=$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)
-  alive "$pid" "$DIR" && kill -KILL "$pid" 2>/dev/null || true
+  alive "$pid" "$DIR/" && kill -KILL "$pid" 2>/dev/null || true
   rm -f "$DIR/php.pid" "$DIR/mariadbd.pid" "$DIR/watch.pid" "$DIR/wp-config.php"
 }
 
@@ -335,6 +344,7 @@ DIR=$(cd "$2" && pwd -P)
 case $cmd in
 start)
   check_packages
+  write_dispatch
   [ ! -e "$DIR/mysql" ] || die "$DIR already holds a site; stop it and use a fresh directory"
   mkdir -p "$DIR/logs"
   start_mariadb
@@ -362,7 +372,7 @@ start)
   # runner): should it die without stopping the site (a timeout, a crash),
   # a watcher stops it, so no servers are left behind.
   if [ -n "${WPTEST_OWNER_PID:-}" ]; then
-    setsid bash "$0" watch "$DIR" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
+    setsid bash "$0" watch "$DIR/" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
     echo $! >"$DIR/watch.pid"
   fi
   echo "http://127.0.0.1:$port"

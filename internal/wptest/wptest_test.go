@@ -230,8 +230,8 @@ func TestOwnerGone(t *testing.T) {
 	}
 }
 
-// processesOf lists the running processes whose command line names dir
-// (mariadbd's --datadir, php -S's router.php).
+// processesOf lists the running processes whose command line names a path
+// in dir (mariadbd's --datadir, php -S's router.php, the watcher's "dir/").
 func processesOf(t *testing.T, dir string) []string {
 	t.Helper()
 	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
@@ -244,7 +244,7 @@ func processesOf(t *testing.T, dir string) []string {
 		if err != nil {
 			continue // gone meanwhile
 		}
-		if cmd := string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})); strings.Contains(cmd, dir) {
+		if cmd := string(bytes.ReplaceAll(b, []byte{0}, []byte{' '})); strings.Contains(cmd, dir+"/") {
 			found = append(found, filepath.Base(filepath.Dir(f))+": "+cmd)
 		}
 	}
