@@ -1,13 +1,13 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -679,7 +679,9 @@ func (ob *Outbox) process(ctx context.Context, it *Item) error {
 
 // render returns the bytes a photo is uploaded as: its web rendition (or
 // its JPEG original, see Options.Originals) with the caption fields
-// embedded (and a minimal EXIF carrying them when it has none).
+// embedded (and a minimal EXIF carrying them when it has none), in a
+// buffer from bufPool that the caller may give back (putBuf) once nothing
+// reads it any more.
 func (ob *Outbox) render(pid string) ([]byte, photos.Photo, error) {
 	p, err := ob.pics.Get(pid)
 	if err != nil {
@@ -693,26 +695,67 @@ func (ob *Outbox) render(pid string) ([]byte, photos.Photo, error) {
 	if err != nil {
 		return nil, p, err
 	}
-	web, err := os.ReadFile(path)
-	if err != nil {
+	file := getBuf()
+	defer putBuf(file)
+	if *file, err = readFileInto((*file)[:0], path); err != nil {
 		return nil, p, err
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(web) + 64<<10) // the captions and EXIF add a few KB: one allocation
-	if _, err := jpegmeta.WriteWith(bytes.NewReader(web), &buf, p.Fields, jpegmeta.Options{CreateEXIF: true}); err != nil {
+	out := getBuf()
+	b, _, err := jpegmeta.Embed((*out)[:0], *file, p.Fields, jpegmeta.Options{CreateEXIF: true})
+	if err != nil {
+		putBuf(out)
 		return nil, p, fmt.Errorf("embed captions in photo %s: %w", pid, err)
 	}
-	return buf.Bytes(), p, nil
+	return b, p, nil
 }
 
-// Persisting a photo upload's progress. The tus location is written (with
-// the store's fsync) as soon as the server gives it: it is what lets a
-// restarted app resume the upload instead of sending the photo again. The
-// offset is not needed for that: a resumed upload always asks the server
-// where it is (HEAD) before sending more, so a stale stored offset costs
-// nothing but a progress bar that starts a little behind. It is written
-// every saveEveryBytes or saveEvery, and when the attempt ends; in between
-// the progress reports carry it from memory.
+// bufPool holds the buffers photos are read and rendered into. A web
+// rendition is about 1 MB; taking fresh memory for each costs the process
+// more (page faults, zeroing) than the copies themselves.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= 64<<20 { // keep no huge original around
+		bufPool.Put(b)
+	}
+}
+
+// readFileInto appends the file's bytes to dst.
+func readFileInto(dst []byte, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return dst, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		dst = slices.Grow(dst, int(fi.Size())+512)
+	}
+	for {
+		if len(dst) == cap(dst) {
+			dst = slices.Grow(dst, 64<<10)
+		}
+		n, err := f.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+}
+
+// Persisting a photo upload's progress. Nothing but the outcome has to be
+// on disk for an upload to resume without sending bytes twice: the server
+// derives an upload's id from (user, SHA-256), so after a restart a new
+// POST of the same bytes finds the upload and answers with its offset (or
+// "complete"). Every store write is an fsync (several milliseconds), as
+// long as sending a whole web rendition over a good network, so a photo
+// costs one write: its outcome. Only a large file (an original) also has
+// its tus location and offset written, every saveEveryBytes or saveEvery,
+// so that the progress shown after a restart starts near where it was.
 const (
 	saveEveryBytes = 16 << 20
 	saveEvery      = 2 * time.Second
@@ -725,29 +768,25 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 	}
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
-	cur, err := ob.update(it.ID, func(x *Item) error {
-		if x.SHA256 != sha { // new captions or a new rendition: a new upload
-			x.SHA256, x.Location, x.Offset = sha, "", 0
-		}
-		x.State, x.BytesTotal, x.BytesDone = StateUploading, int64(len(data)), x.Offset
-		return nil
-	})
-	if err != nil {
-		return err
+	if it.SHA256 != sha { // new captions or a new rendition: a new upload
+		it.SHA256, it.Location, it.Offset = sha, "", 0
 	}
-	*it = cur
+	it.State, it.BytesTotal, it.BytesDone = StateUploading, int64(len(data)), it.Offset
 	ob.report(false, *it)
 	name := strings.TrimSuffix(filepath.Base(p.Name), filepath.Ext(p.Name)) + ".jpg"
 	u := &Upload{SHA256: sha, Filename: name, Article: it.Article, Data: data, Location: it.Location, Offset: it.Offset}
+	large := len(data) > saveEveryBytes
 	savedLoc, savedOff, savedAt := it.Location, it.Offset, ob.o.Now()
 	save := func() error {
 		x, err := ob.update(it.ID, func(x *Item) error {
+			x.SHA256, x.BytesTotal = sha, int64(len(data))
 			x.Location, x.Offset, x.BytesDone = u.Location, u.Offset, u.Offset
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+		x.State = StateUploading
 		*it = x
 		savedLoc, savedOff, savedAt = u.Location, u.Offset, ob.o.Now()
 		return nil
@@ -757,7 +796,7 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 		if saveErr != nil {
 			return
 		}
-		if u.Location != savedLoc || u.Offset < savedOff || u.Offset-savedOff >= saveEveryBytes || ob.o.Now().Sub(savedAt) >= saveEvery {
+		if large && (u.Location != savedLoc || u.Offset < savedOff || u.Offset-savedOff >= saveEveryBytes || ob.o.Now().Sub(savedAt) >= saveEvery) {
 			saveErr = save()
 		} else {
 			it.Location, it.Offset, it.BytesDone = u.Location, u.Offset, u.Offset
@@ -779,7 +818,12 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 		}
 		return err
 	}
+	// The server has every byte: nothing reads data any more. (After an
+	// error the HTTP transport may still hold the body: data is left to
+	// the garbage collector.)
+	putBuf(&data)
 	x, err := ob.update(it.ID, func(x *Item) error {
+		x.SHA256, x.BytesTotal = sha, int64(len(data))
 		x.State, x.Location, x.Offset, x.BytesDone = StateDone, u.Location, x.BytesTotal, x.BytesTotal
 		x.LastError, x.ErrorCode, x.Attempts, x.NextAttempt = "", "", 0, time.Time{}
 		return nil

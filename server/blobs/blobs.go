@@ -200,12 +200,25 @@ func (s *Store) MoveFile(sha, srcPath string) error {
 // known describes the bytes now in srcPath (nobody else wrote to it since
 // it hashed them). reread reports whether the file was read.
 func (s *Store) MoveFileKnown(sha, srcPath string, known *Digest) (reread bool, err error) {
+	return s.MoveFileThen(sha, srcPath, known, nil)
+}
+
+// MoveFileThen is MoveFileKnown that runs then (when not nil) once the blob
+// is in place, while the folder's fsync is under way, and returns when both
+// are done; then's error is returned. A caller that records the blob in a
+// database (another fsync) waits for the two syncs side by side instead of
+// one after the other. then also runs when the blob existed already; it
+// does not run when the move failed.
+func (s *Store) MoveFileThen(sha, srcPath string, known *Digest, then func() error) (reread bool, err error) {
+	if then == nil {
+		then = func() error { return nil }
+	}
 	dst := s.Path(sha)
 	if dst == "" {
 		return reread, fmt.Errorf("move blob %q: %w", sha, ErrInvalid)
 	}
 	if s.Has(sha) {
-		return false, nil
+		return false, then()
 	}
 	// Read-write: fsync needs a writable handle on some systems (Windows).
 	f, err := os.OpenFile(srcPath, os.O_RDWR, 0)
@@ -256,10 +269,13 @@ func (s *Store) MoveFileKnown(sha, srcPath string, known *Digest) (reread bool, 
 		if err := os.Remove(srcPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return reread, fmt.Errorf("move blob %s: remove source: %w", sha, err)
 		}
-		return true, nil
+		return true, then()
 	}
-	s.syncDirs(sha)
-	return reread, nil
+	var wg sync.WaitGroup
+	wg.Go(func() { s.syncDirs(sha) })
+	err = then()
+	wg.Wait()
+	return reread, err
 }
 
 // knownOK reports whether known proves that the open file f holds the

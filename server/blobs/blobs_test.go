@@ -403,3 +403,31 @@ func TestFanFolderSyncedOnce(t *testing.T) {
 		}
 	}
 }
+
+// MoveFileThen runs then with the blob in place, returns its error, runs
+// it for a blob that exists already, and never after a failed move.
+func TestMoveFileThen(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	data := []byte("foto banjir")
+	sha := shaOf(data)
+	calls := 0
+	then := func() error {
+		calls++
+		if !s.Has(sha) {
+			t.Error("then ran before the blob was in place")
+		}
+		return nil
+	}
+	if _, err := s.MoveFileThen(sha, writeTemp(t, data), nil, then); err != nil || calls != 1 {
+		t.Fatalf("err %v, %d calls", err, calls)
+	}
+	boom := errors.New("database down")
+	_, err := s.MoveFileThen(sha, writeTemp(t, data), nil, func() error { calls++; return boom })
+	if !errors.Is(err, boom) || calls != 2 {
+		t.Fatalf("existing blob: err %v, %d calls", err, calls)
+	}
+	_, err = s.MoveFileThen(shaOf([]byte("lain")), writeTemp(t, data), nil, func() error { calls++; return nil })
+	if !errors.Is(err, ErrChecksum) || calls != 2 {
+		t.Fatalf("bad bytes: err %v, %d calls", err, calls)
+	}
+}

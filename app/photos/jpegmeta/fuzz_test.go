@@ -24,13 +24,20 @@ func addSeeds(f *testing.F) {
 }
 
 // FuzzParse: Parse never panics, and whatever it accepts it writes back
-// byte for byte.
+// byte for byte; ParseBytes accepts and refuses exactly the same inputs.
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte, _ string) {
 		fl, err := Parse(bytes.NewReader(in))
+		fb, errb := ParseBytes(in)
+		if (err == nil) != (errb == nil) {
+			t.Fatalf("Parse error %v, ParseBytes error %v", err, errb)
+		}
 		if err != nil {
 			return
+		}
+		if outb, err := fb.Bytes(); err != nil || !bytes.Equal(in, outb) {
+			t.Fatalf("ParseBytes round trip differs (err %v)", err)
 		}
 		out, err := fl.Bytes()
 		if err != nil {
@@ -52,7 +59,19 @@ func FuzzWrite(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, caption string) {
 		var out bytes.Buffer
 		fields := Fields{Caption: caption, Headline: caption, Creator: []string{"Masran Rauf"}, Keywords: []string{"a", "b"}, City: "Jakarta Pusat", DateCreated: "2019-08-21"}
-		if _, err := Write(bytes.NewReader(in), &out, fields); err != nil {
+		_, err := Write(bytes.NewReader(in), &out, fields)
+		keep := bytes.Clone(in)
+		emb, _, errb := Embed(nil, in, fields, Options{})
+		if (err == nil) != (errb == nil) || !bytes.Equal(emb, out.Bytes()) {
+			t.Fatalf("Embed differs from Write (errors %v, %v)", err, errb)
+		}
+		if !bytes.Equal(in, keep) {
+			t.Fatal("Embed changed its input")
+		}
+		if pre, _, _ := Embed([]byte("pre"), in, fields, Options{}); !bytes.Equal(pre, append([]byte("pre"), out.Bytes()...)) {
+			t.Fatal("Embed did not append to dst")
+		}
+		if err != nil {
 			return
 		}
 		fl, err := Parse(bytes.NewReader(out.Bytes()))

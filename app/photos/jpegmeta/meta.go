@@ -125,17 +125,60 @@ type Options struct {
 
 // WriteWith is Write with options.
 func WriteWith(in io.Reader, out io.Writer, f Fields, opt Options) (Report, error) {
-	var rep Report
-	f = normalise(f)
-	if f.DateCreated != "" {
-		if _, _, err := dateToIIM(f.DateCreated); err != nil {
-			return rep, err
-		}
+	if err := checkDate(f); err != nil {
+		return Report{}, err
 	}
 	file, err := Parse(in)
 	if err != nil {
+		return Report{}, err
+	}
+	rep, err := set(file, f, opt)
+	if err != nil {
 		return rep, err
 	}
+	var head []byte
+	if head, err = file.appendHead(nil); err != nil {
+		return rep, err
+	}
+	// One write, so that nothing reaches out on an error.
+	_, err = out.Write(append(head, file.Tail...))
+	return rep, err
+}
+
+// Embed is WriteWith for a file in memory: it appends to dst (which may be
+// nil, or a reused buffer) a copy of src with the fields set. The image
+// data is copied once, straight into the result (a photo upload embeds
+// captions in every photo it sends). On an error dst is returned as it was.
+func Embed(dst, src []byte, f Fields, opt Options) ([]byte, Report, error) {
+	if err := checkDate(f); err != nil {
+		return dst, Report{}, err
+	}
+	file, err := ParseBytes(src)
+	if err != nil {
+		return dst, Report{}, err
+	}
+	rep, err := set(file, f, opt)
+	if err != nil {
+		return dst, rep, err
+	}
+	b, err := file.Append(dst)
+	return b, rep, err
+}
+
+// checkDate refuses a DateCreated that IIM cannot hold, before any work.
+func checkDate(f Fields) error {
+	if d := normalise(f).DateCreated; d != "" {
+		if _, _, err := dateToIIM(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// set changes file's metadata to f (see Write).
+func set(file *File, f Fields, opt Options) (Report, error) {
+	var rep Report
+	f = normalise(f)
 	if err := setIIM(file, f, &rep); err != nil {
 		return rep, err
 	}
@@ -145,12 +188,7 @@ func WriteWith(in io.Reader, out io.Writer, f Fields, opt Options) (Report, erro
 	if note := syncEXIF(file, f, opt.CreateEXIF); note != "" {
 		rep.Notes = append(rep.Notes, note)
 	}
-	b, err := file.Bytes()
-	if err != nil {
-		return rep, err
-	}
-	_, err = out.Write(b)
-	return rep, err
+	return rep, nil
 }
 
 // setIIM writes the IIM block into resource 0x0404 of the APP13 segment and

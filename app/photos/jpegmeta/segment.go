@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Errors returned for files that cannot be handled. They are wrapped with
@@ -68,9 +69,35 @@ type File struct {
 // declares.
 func Parse(r io.Reader) (*File, error) { return parse(r, true) }
 
-// parse reads segments up to SOS; if wantTail it also reads the rest.
+// ParseBytes is Parse for a file already in memory. The File's Tail shares
+// b's image data instead of copying it (segments are copied), so b must not
+// change while the File is in use.
+func ParseBytes(b []byte) (*File, error) {
+	r := bytes.NewReader(b)
+	f, err := parse(r, false)
+	if err != nil {
+		return nil, err
+	}
+	// parse stopped right after the SOS or EOI marker, which it put in
+	// Tail: the tail is those bytes and everything after them in b.
+	f.Tail = b[len(b)-r.Len()-len(f.Tail):]
+	return f, nil
+}
+
+// byteReader is what parse reads from.
+type byteReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+// parse reads segments up to SOS; if wantTail it also reads the rest. A
+// reader that is already a ByteReader is read directly, so that ParseBytes
+// knows where parsing stopped.
 func parse(r io.Reader, wantTail bool) (*File, error) {
-	br := bufio.NewReader(r)
+	br, ok := r.(byteReader)
+	if !ok {
+		br = bufio.NewReader(r)
+	}
 	var soi [2]byte
 	if n, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, markerSOI} {
 		if n == 0 {
@@ -144,30 +171,56 @@ const maxSegmentData = 0xFFFF - 2
 // WriteTo writes the file; for a parsed file that was not changed the output
 // equals the input byte-for-byte.
 func (f *File) WriteTo(w io.Writer) (int64, error) {
-	var buf bytes.Buffer
-	buf.Write([]byte{0xFF, markerSOI})
+	head, err := f.appendHead(nil)
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.Write(head)
+	if err != nil {
+		return int64(n), err
+	}
+	m, err := w.Write(f.Tail)
+	return int64(n + m), err
+}
+
+// Bytes returns the file as written by WriteTo, in one allocation of the
+// exact size (the image data is most of a photo: it is copied once).
+func (f *File) Bytes() ([]byte, error) { return f.Append(nil) }
+
+// Append appends the file as written by WriteTo to dst, growing it at most
+// once.
+func (f *File) Append(dst []byte) ([]byte, error) {
+	size := 2 + len(f.Tail)
 	for _, s := range f.Segments {
-		buf.Write(bytes.Repeat([]byte{0xFF}, s.Fill+1))
-		buf.WriteByte(s.Marker)
+		size += s.Fill + 2
+		if !standalone(s.Marker) {
+			size += 2 + len(s.Data)
+		}
+	}
+	b, err := f.appendHead(slices.Grow(dst, size))
+	if err != nil {
+		return dst, err
+	}
+	return append(b, f.Tail...), nil
+}
+
+// appendHead appends SOI and the segments (everything before Tail) to b.
+func (f *File) appendHead(b []byte) ([]byte, error) {
+	b = append(b, 0xFF, markerSOI)
+	for _, s := range f.Segments {
+		for range s.Fill + 1 {
+			b = append(b, 0xFF)
+		}
+		b = append(b, s.Marker)
 		if standalone(s.Marker) {
 			continue
 		}
 		if len(s.Data) > maxSegmentData {
-			return 0, fmt.Errorf("segment ff %02x: %d bytes exceed the %d-byte segment limit", s.Marker, len(s.Data), maxSegmentData)
+			return nil, fmt.Errorf("segment ff %02x: %d bytes exceed the %d-byte segment limit", s.Marker, len(s.Data), maxSegmentData)
 		}
 		n := len(s.Data) + 2
-		buf.Write([]byte{byte(n >> 8), byte(n)})
-		buf.Write(s.Data)
+		b = append(b, byte(n>>8), byte(n))
+		b = append(b, s.Data...)
 	}
-	buf.Write(f.Tail)
-	return buf.WriteTo(w)
-}
-
-// Bytes returns the file as written by WriteTo.
-func (f *File) Bytes() ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := f.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return b, nil
 }
