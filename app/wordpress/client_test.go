@@ -1,0 +1,234 @@
+package wordpress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNormalizeURL(t *testing.T) {
+	for _, c := range []struct{ in, want, code string }{
+		{"https://humas.example.go.id/", "https://humas.example.go.id", ""},
+		{"  HTTPS://Humas.Example.go.id/berita/  ", "https://humas.example.go.id/berita", ""},
+		{"https://humas.example.go.id/wp-admin/post-new.php", "https://humas.example.go.id", ""},
+		{"https://humas.example.go.id/blog/wp-login.php?redirect_to=x#y", "https://humas.example.go.id/blog", ""},
+		{"https://humas.example.go.id/wp-json/wp/v2/posts", "https://humas.example.go.id", ""},
+		{"humas.example.go.id", "", CodeBadURL},
+		{"ftp://humas.example.go.id", "", CodeBadURL},
+		{"https://", "", CodeBadURL},
+		{"", "", CodeBadURL},
+		{"https://user:pw@humas.example.go.id", "", CodeBadURL},
+	} {
+		got, err := NormalizeURL(c.in)
+		if CodeOf(err) != c.code || got != c.want {
+			t.Errorf("NormalizeURL(%q) = %q, %v; want %q, code %q", c.in, got, err, c.want, c.code)
+		}
+	}
+	_, err := NormalizeURL("humas.example.go.id")
+	if !strings.Contains(err.Error(), "https://") {
+		t.Errorf("a missing scheme should say https://: %v", err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	t.Run("admin", func(t *testing.T) {
+		info, err := client(t, "admin").Check(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Name == "" || info.UserID == 0 || info.DisplayName == "" || !slices.Contains(info.Roles, "administrator") {
+			t.Errorf("info = %+v", info)
+		}
+		if !info.CanEdit || !info.CanUpload || !info.CanPublish || !info.CanAddCategories {
+			t.Errorf("admin rights = %+v", info)
+		}
+		if info.Home != site.URL {
+			t.Errorf("home = %q, want %q", info.Home, site.URL)
+		}
+	})
+	t.Run("author", func(t *testing.T) {
+		info, err := client(t, "author").Check(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !info.CanEdit || !info.CanUpload || !info.CanPublish || info.CanAddCategories || !slices.Contains(info.Roles, "author") {
+			t.Errorf("author = %+v", info)
+		}
+	})
+	t.Run("page address", func(t *testing.T) {
+		// A page of the site (with a query) still finds the API.
+		c, err := New(site.URL+"/berita/2024/halaman/?p=1", site.Admin.Name, site.Admin.AppPassword, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	fail := func(t *testing.T, c *Client, code string, wpCode string) SiteInfo {
+		t.Helper()
+		info, err := c.Check(ctx)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != code || (wpCode != "" && e.WPCode != wpCode) {
+			t.Fatalf("Check = %v (%#v), want code %s %s", err, e, code, wpCode)
+		}
+		t.Logf("%s: %v", code, err)
+		return info
+	}
+	t.Run("wrong password", func(t *testing.T) {
+		c, _ := New(site.URL, site.Admin.Name, "abcd efgh ijkl mnop qrst uvwx", nil)
+		fail(t, c, CodeWrongPassword, "")
+	})
+	t.Run("login password instead of an application password", func(t *testing.T) {
+		c, _ := New(site.URL, site.Admin.Name, site.AdminPassword, nil)
+		fail(t, c, CodeWrongPassword, "")
+	})
+	t.Run("unknown user", func(t *testing.T) {
+		c, _ := New(site.URL, "nobody-here", site.Admin.AppPassword, nil)
+		fail(t, c, CodeWrongPassword, "")
+	})
+	t.Run("subscriber", func(t *testing.T) {
+		info := fail(t, client(t, "subscriber"), CodeNoRights, "")
+		if info.CanEdit || info.CanUpload || !slices.Contains(info.Roles, "subscriber") {
+			t.Errorf("subscriber = %+v", info)
+		}
+	})
+	t.Run("contributor", func(t *testing.T) {
+		// Contributors write posts but may not upload photos.
+		info := fail(t, client(t, "contributor"), CodeNoRights, "")
+		if !info.CanEdit || info.CanUpload {
+			t.Errorf("contributor = %+v", info)
+		}
+	})
+	t.Run("not WordPress", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<!doctype html><title>Dinas Kominfo</title><h1>Selamat datang</h1>")
+		}))
+		defer srv.Close()
+		c, _ := New(srv.URL, "admin", "x", nil)
+		fail(t, c, CodeNotWordPress, "")
+	})
+	t.Run("not WordPress, 404", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		defer srv.Close()
+		c, _ := New(srv.URL, "admin", "x", nil)
+		fail(t, c, CodeNotWordPress, "")
+	})
+	t.Run("nothing listening", func(t *testing.T) {
+		c, _ := New("http://"+closedPort(t), "admin", "x", nil)
+		fail(t, c, CodeUnreachable, "")
+	})
+	t.Run("no such host", func(t *testing.T) {
+		c, _ := New("https://warta-no-such-host.invalid", "admin", "x", nil)
+		fail(t, c, CodeUnreachable, "")
+	})
+	t.Run("self-signed certificate", func(t *testing.T) {
+		srv := httptest.NewTLSServer(http.NotFoundHandler())
+		defer srv.Close()
+		c, _ := New(srv.URL, "admin", "x", nil)
+		fail(t, c, CodeTLS, "")
+	})
+	t.Run("https to an http server", func(t *testing.T) {
+		c, _ := New(strings.Replace(site.URL, "http://", "https://", 1), site.Admin.Name, site.Admin.AppPassword, nil)
+		if _, err := c.Check(ctx); CodeOf(err) != CodeTLS && CodeOf(err) != CodeUnreachable {
+			t.Errorf("Check = %v, want tls or unreachable", err)
+		}
+	})
+	t.Run("REST API disabled", func(t *testing.T) {
+		hc := &http.Client{Transport: headerTransport{h: http.Header{"X-Warta-Test": {"rest-off"}}, rt: http.DefaultTransport}}
+		c, _ := New(site.URL, site.Admin.Name, site.Admin.AppPassword, hc)
+		fail(t, c, CodeRESTDisabled, "rest_disabled")
+	})
+	t.Run("application passwords off, https site", func(t *testing.T) {
+		hc := &http.Client{Transport: headerTransport{h: http.Header{"X-Warta-Test": {"no-app-passwords"}}, rt: http.DefaultTransport}}
+		c, _ := New(site.URL, site.Admin.Name, site.Admin.AppPassword, hc)
+		fail(t, c, CodeNoAppPasswords, "")
+	})
+	t.Run("https needed", func(t *testing.T) {
+		// WordPress offers application passwords over plain http only on
+		// a "local" site. The test site is local, so the mu-plugin turns
+		// them off as WordPress does on a production http site, and the
+		// client is told the site is humas.example.test (resolved, as by
+		// /etc/hosts, to the test site).
+		real, _ := url.Parse(site.URL)
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		hc := &http.Client{Transport: headerTransport{h: http.Header{"X-Warta-Test": {"no-app-passwords"}}, rt: rewriteHost{to: real.Host, rt: tr}}}
+		c, _ := New("http://humas.example.test", site.Admin.Name, site.Admin.AppPassword, hc)
+		fail(t, c, CodeHTTPSNeeded, "")
+	})
+}
+
+// rewriteHost sends every request to another host (an /etc/hosts entry).
+type rewriteHost struct {
+	to string
+	rt http.RoundTripper
+}
+
+func (r rewriteHost) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Host, req.Host = r.to, r.to
+	return r.rt.RoundTrip(req)
+}
+
+func TestTerms(t *testing.T) {
+	ctx := context.Background()
+	admin := client(t, "admin")
+	name := fmt.Sprintf("Pemerintahan & Daerah %d", time.Now().UnixNano())
+	t1, created, err := admin.EnsureTerm(ctx, Categories, name)
+	if err != nil || !created || t1.ID == 0 || t1.Name != name {
+		t.Fatalf("create: %+v %v %v", t1, created, err)
+	}
+	// The same name again: WordPress answers term_exists with the id.
+	t2, created, err := admin.EnsureTerm(ctx, Categories, name)
+	if err != nil || created || t2.ID != t1.ID {
+		t.Fatalf("again: %+v %v %v, want id %d", t2, created, err, t1.ID)
+	}
+	f, ok, err := admin.FindTerm(ctx, Categories, strings.ToUpper(name))
+	if err != nil || !ok || f.ID != t1.ID {
+		t.Fatalf("find: %+v %v %v", f, ok, err)
+	}
+
+	// An author may create tags but not categories.
+	author := client(t, "author")
+	if _, _, err := author.EnsureTerm(ctx, Categories, name+" baru"); CodeOf(err) != CodeNoRights {
+		t.Errorf("author creating a category: %v, want noRights", err)
+	}
+	tag, created, err := author.EnsureTerm(ctx, Tags, name)
+	if err != nil || !created {
+		t.Fatalf("author creating a tag: %+v %v", tag, err)
+	}
+
+	// More than one page (100) of tags.
+	prefix := fmt.Sprintf("warta-tag-%d-", time.Now().UnixNano())
+	site.PHP(t, fmt.Sprintf(`for ( $i = 0; $i < 130; $i++ ) { $r = wp_insert_term( %q . $i, 'post_tag' ); if ( is_wp_error( $r ) ) { echo $r->get_error_message(); exit( 1 ); } }`, prefix))
+	tags, err := admin.Terms(ctx, Tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, tg := range tags {
+		if strings.HasPrefix(tg.Name, prefix) {
+			n++
+		}
+	}
+	if n != 130 || len(tags) < 131 {
+		t.Errorf("listed %d of the 130 tags (%d in all)", n, len(tags))
+	}
+	cats, err := admin.Terms(ctx, Categories)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(cats, func(c Term) bool { return c.ID == t1.ID && c.Name == name }) {
+		t.Errorf("category %q (&amp; decoded) not listed", name)
+	}
+}
