@@ -256,6 +256,9 @@ if (is_wp_error(\$r)) { fwrite(STDERR, \$r->get_error_message()); exit(1); }
 // Pretty permalinks off: the REST API is at /?rest_route=, which always works
 // (/wp-json/ would need URL rewriting).
 update_option('permalink_structure', '');
+// A newsroom's own time zone (WIB, UTC+7), so that date and date_gmt differ
+// and a client mixing them up fails its tests.
+update_option('timezone_string', 'Asia/Jakarta');
 function warta_app_password(\$id) {
     \$r = WP_Application_Passwords::create_new_application_password(\$id, ['name' => 'warta-test']);
     if (is_wp_error(\$r)) { fwrite(STDERR, \$r->get_error_message()); exit(1); }
