@@ -67,6 +67,14 @@ func TestSite(t *testing.T) {
 		t.Fatalf("REST index offers no application passwords: %v", index.Authentication)
 	}
 
+	// The site keeps a newsroom's time zone (WIB), so date and date_gmt differ.
+	var settings struct {
+		Timezone string `json:"timezone"`
+	}
+	if code := get(t, "GET", s.URL+"/?rest_route=/wp/v2/settings", s.Admin, nil, nil, &settings); code != 200 || settings.Timezone != "Asia/Jakarta" {
+		t.Errorf("settings: %d, time zone %q", code, settings.Timezone)
+	}
+
 	// Every user's application password works and carries its role.
 	type me struct {
 		Username string   `json:"username"`
