@@ -281,8 +281,9 @@ echo json_encode(\$site, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
 PHP
 }
 
-# start_php starts the PHP server in its own session (setsid), so stop can
-# kill its whole process group: the workers too. Several workers because a
+# start_php starts the PHP server in a session of its own (setsid), like
+# mariadbd: a Ctrl-C to the test's process group does not take it down
+# half-way, and stop (or the watcher) ends it. Several workers because a
 # request may call the site itself (WordPress's loopback checks), which with
 # one worker waits for its own timeout.
 start_php() {
@@ -303,100 +304,107 @@ start_php() {
   fail "the PHP server did not answer on port $port within 10 s"
 }
 
+# server_pids lists the site's running servers (mariadbd, php -S and its
+# workers) by their command lines, so stop finds them even without pid files
+# (a start killed half-way). The patterns reach grep through a file, not its
+# own command line, or grep would find itself.
+server_pids() {
+  grep -lszxaF -f <(printf '%s\n' "--datadir=$DIR/mysql/data" "$DIR/router.php") /proc/[0-9]*/cmdline 2>/dev/null |
+    sed 's#^/proc/\([0-9]*\)/cmdline$#\1#' || true
+}
+
 stop_site() {
-  local pid
+  local pid pids i
   # The watcher first (unless this is the watcher), so it does not stop the
   # site a second time.
   pid=$(cat "$DIR/watch.pid" 2>/dev/null || true)
   if [ "$pid" != "$$" ] && alive "$pid" "$DIR/"; then
     kill -TERM "$pid" 2>/dev/null || true
   fi
-  # The PHP server leads its own process group (setsid): kill the group.
-  pid=$(cat "$DIR/php.pid" 2>/dev/null || true)
-  if alive "$pid" "$DIR/"; then
-    kill -TERM -- "-$pid" 2>/dev/null || true
-  fi
-  pid=$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)
-  if alive "$pid" "$DIR/"; then
-    kill -TERM "$pid" 2>/dev/null || true
-  fi
-  # Wait for both; whatever is still there after 10 s is killed outright.
-  local i
+  # TERM, wait up to 10 s for a clean exit, then KILL what is left.
+  pids=$(server_pids)
+  [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
   for ((i = 0; i < 100; i++)); do
-    alive "$(cat "$DIR/php.pid" 2>/dev/null || true)" "$DIR/" ||
-      alive "$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)" "$DIR/" || break
+    pids=$(server_pids)
+    [ -n "$pids" ] || break
     sleep 0.1
   done
-  pid=$(cat "$DIR/php.pid" 2>/dev/null || true)
-  alive "$pid" "$DIR/" && kill -KILL -- "-$pid" 2>/dev/null || true
-  pid=$(cat "$DIR/mariadbd.pid" 2>/dev/null || true)
-  alive "$pid" "$DIR/" && kill -KILL "$pid" 2>/dev/null || true
+  [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
   rm -f "$DIR/php.pid" "$DIR/mariadbd.pid" "$DIR/watch.pid" "$DIR/wp-config.php"
 }
 
-cmd=${1:-}
-[ $# -eq 2 ] || die "usage: $0 start|stop|php DIR"
-if [ "$cmd" = start ]; then
-  mkdir -p "$2"
-elif [ ! -d "$2" ]; then
-  [ "$cmd" = stop ] && exit 0 # nothing to stop
-  die "$2 holds no site"
-fi
-DIR=$(cd "$2" && pwd -P)
+# main is one function, called on the file's last line, so bash has read the
+# whole script before running any of it: editing or checking out the file
+# while a site runs (the watcher lives as long as the site) cannot make a
+# running copy execute a half-read line.
+main() {
+  cmd=${1:-}
+  [ $# -eq 2 ] || die "usage: $0 start|stop|php DIR"
+  if [ "$cmd" = start ]; then
+    mkdir -p "$2"
+  elif [ ! -d "$2" ]; then
+    [ "$cmd" = stop ] && exit 0 # nothing to stop
+    die "$2 holds no site"
+  fi
+  DIR=$(cd "$2" && pwd -P)
 
-case $cmd in
-start)
-  check_packages
-  write_dispatch
-  [ ! -e "$DIR/mysql" ] || die "$DIR already holds a site; stop it and use a fresh directory"
-  mkdir -p "$DIR/logs"
-  start_mariadb
-  # The port is in the site's config and URLs, so a port lost to another
-  # process between choosing and binding means writing the config again.
-  ok=
-  for attempt in 1 2 3 4 5; do
-    port=$(free_port)
-    write_configs "$port"
-    if [ "$attempt" = 1 ]; then
-      install_site "$port"
-    else
-      # Installed under the port tried before; WP_HOME in the new config
-      # overrides the stored URL, so only site.json changes.
-      sed -i "s#http://127.0.0.1:[0-9]*\"#http://127.0.0.1:$port\"#" "$DIR/site.json.tmp"
+  case $cmd in
+  start)
+    check_packages
+    write_dispatch
+    [ ! -e "$DIR/mysql" ] || die "$DIR already holds a site; stop it and use a fresh directory"
+    mkdir -p "$DIR/logs"
+    start_mariadb
+    # The port is in the site's config and URLs, so a port lost to another
+    # process between choosing and binding means writing the config again.
+    ok=
+    for attempt in 1 2 3 4 5; do
+      port=$(free_port)
+      write_configs "$port"
+      if [ "$attempt" = 1 ]; then
+        install_site "$port"
+      else
+        # Installed under the port tried before; WP_HOME in the new config
+        # overrides the stored URL, so only site.json changes.
+        sed -i "s#http://127.0.0.1:[0-9]*\"#http://127.0.0.1:$port\"#" "$DIR/site.json.tmp"
+      fi
+      if start_php "$port"; then
+        ok=1
+        break
+      fi
+    done
+    [ -n "$ok" ] || fail "the PHP server would not start"
+    mv "$DIR/site.json.tmp" "$DIR/site.json"
+    # WPTEST_OWNER_PID names the test process (the Go test binary, the Node
+    # runner): should it die without stopping the site (a timeout, a crash),
+    # a watcher stops it, so no servers are left behind.
+    if [ -n "${WPTEST_OWNER_PID:-}" ]; then
+      setsid bash "$0" watch "$DIR/" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
+      echo $! >"$DIR/watch.pid"
     fi
-    if start_php "$port"; then
-      ok=1
-      break
+    echo "http://127.0.0.1:$port"
+    ;;
+  watch)
+    while kill -0 "$WPTEST_OWNER_PID" 2>/dev/null && [ -e "$DIR/php.pid" ]; do
+      sleep 1
+    done
+    if [ -e "$DIR/php.pid" ]; then
+      echo "wptest: process $WPTEST_OWNER_PID is gone: stopping the site"
+      stop_site
     fi
-  done
-  [ -n "$ok" ] || fail "the PHP server would not start"
-  mv "$DIR/site.json.tmp" "$DIR/site.json"
-  # WPTEST_OWNER_PID names the test process (the Go test binary, the Node
-  # runner): should it die without stopping the site (a timeout, a crash),
-  # a watcher stops it, so no servers are left behind.
-  if [ -n "${WPTEST_OWNER_PID:-}" ]; then
-    setsid bash "$0" watch "$DIR/" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
-    echo $! >"$DIR/watch.pid"
-  fi
-  echo "http://127.0.0.1:$port"
-  ;;
-watch)
-  while kill -0 "$WPTEST_OWNER_PID" 2>/dev/null && [ -e "$DIR/php.pid" ]; do
-    sleep 1
-  done
-  if [ -e "$DIR/php.pid" ]; then
-    echo "wptest: process $WPTEST_OWNER_PID is gone: stopping the site"
+    ;;
+  stop)
     stop_site
-  fi
-  ;;
-stop)
-  stop_site
-  ;;
-php)
-  [ -f "$DIR/eval.php" ] || die "$DIR holds no site"
-  run_php
-  ;;
-*)
-  die "usage: $0 start|stop|php DIR"
-  ;;
-esac
+    ;;
+  php)
+    [ -f "$DIR/eval.php" ] || die "$DIR holds no site"
+    run_php
+    ;;
+  *)
+    die "usage: $0 start|stop|php DIR"
+    ;;
+  esac
+}
+
+main "$@"
+exit

@@ -189,6 +189,13 @@ func TestTwoSitesAndStop(t *testing.T) {
 		t.Errorf("site b, site a's admin: %d, want 401 (separate databases)", code)
 	}
 
+	// Without its pid files (as after a start killed half-way) a site still
+	// stops: stop finds its servers by their command lines.
+	for _, f := range []string{"php.pid", "mariadbd.pid"} {
+		if err := os.Remove(filepath.Join(a.Dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i, s := range sites {
 		if err := stops[i](); err != nil {
 			t.Fatal(err)
