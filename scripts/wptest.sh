@@ -354,6 +354,14 @@ main() {
     write_dispatch
     [ ! -e "$DIR/mysql" ] || die "$DIR already holds a site; stop it and use a fresh directory"
     mkdir -p "$DIR/logs"
+    # WPTEST_OWNER_PID names the test process (the Go test binary, the Node
+    # runner): should it die without stopping the site (a timeout, a crash,
+    # even during this start), a watcher stops it, so no servers are left.
+    if [ -n "${WPTEST_OWNER_PID:-}" ]; then
+      kill -0 "$WPTEST_OWNER_PID" 2>/dev/null || die "WPTEST_OWNER_PID $WPTEST_OWNER_PID is not running"
+      setsid bash "$0" watch "$DIR/" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
+      echo $! >"$DIR/watch.pid"
+    fi
     start_mariadb
     # The port is in the site's config and URLs, so a port lost to another
     # process between choosing and binding means writing the config again.
@@ -375,23 +383,15 @@ main() {
     done
     [ -n "$ok" ] || fail "the PHP server would not start"
     mv "$DIR/site.json.tmp" "$DIR/site.json"
-    # WPTEST_OWNER_PID names the test process (the Go test binary, the Node
-    # runner): should it die without stopping the site (a timeout, a crash),
-    # a watcher stops it, so no servers are left behind.
-    if [ -n "${WPTEST_OWNER_PID:-}" ]; then
-      setsid bash "$0" watch "$DIR/" </dev/null >>"$DIR/logs/watch.log" 2>&1 &
-      echo $! >"$DIR/watch.pid"
-    fi
     echo "http://127.0.0.1:$port"
     ;;
   watch)
-    while kill -0 "$WPTEST_OWNER_PID" 2>/dev/null && [ -e "$DIR/php.pid" ]; do
+    # stop ends this loop by killing the watcher.
+    while kill -0 "$WPTEST_OWNER_PID" 2>/dev/null; do
       sleep 1
     done
-    if [ -e "$DIR/php.pid" ]; then
-      echo "wptest: process $WPTEST_OWNER_PID is gone: stopping the site"
-      stop_site
-    fi
+    echo "wptest: process $WPTEST_OWNER_PID is gone: stopping the site"
+    stop_site
     ;;
   stop)
     stop_site
