@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,25 +14,48 @@ import (
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/warta-news/warta/app/articles"
+	"github.com/warta-news/warta/app/ids"
 	"github.com/warta-news/warta/app/outbox"
 	"github.com/warta-news/warta/app/secrets"
 	"github.com/warta-news/warta/app/store"
 )
 
-// keyAccount holds the Warta server account (Account JSON); its token is
-// in the system keyring (app/secrets), never in the store.
-const keyAccount = "cfg/syncAccount"
+// Server accounts. keyAccounts holds them all (accountsRecord); their
+// tokens and passwords are in the system keyring (app/secrets), never in
+// the store. keyLegacyAccount is the single account of earlier versions,
+// moved into keyAccounts on first start.
+const (
+	keyAccounts      = "cfg/accounts"
+	keyLegacyAccount = "cfg/syncAccount"
+)
 
-// Account is the Warta server the app uploads to.
+// Account kinds.
+const (
+	KindWarta = "warta" // a Warta server (cmd/warta-server)
+)
+
+// Account is a server the app uploads to.
 type Account struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
 	URL    string `json:"url"`
 	User   string `json:"user"`
 	Device string `json:"device"`
+	// SignedIn is false after Sign out: the account and what is queued
+	// for it stay, and signing in again goes on where it stopped.
+	SignedIn bool `json:"signedIn"`
 	// TokenIn says where the login token is kept: "keyring" or "file";
 	// TokenNote explains a file fallback in plain words.
 	TokenIn   string `json:"tokenIn"`
 	TokenNote string `json:"tokenNote"`
 	TokenPath string `json:"tokenPath"` // the file, when TokenIn is "file"
+}
+
+// accountsRecord is keyAccounts.
+type accountsRecord struct {
+	Accounts []Account `json:"accounts"`
+	// Target is the account "Upload all" sends to (the last one chosen).
+	Target string `json:"target"`
 }
 
 // ServerCopy is the server's side of a conflict as the upload screen shows it.
@@ -44,19 +68,28 @@ type ServerCopy struct {
 // SyncItem is an outbox item as the upload screen shows it.
 type SyncItem struct {
 	outbox.Item
+	Account    string      `json:"account"`              // the account's id
 	Title      string      `json:"title"`                // headline or photo file name
 	ServerCopy *ServerCopy `json:"serverCopy,omitempty"` // a conflict's server side
 }
 
-// Sync is bound as window.go.bridge.Sync: the batch upload to a Warta server.
+// SyncProgress is an outbox.Progress of one account (EventSyncProgress).
+type SyncProgress struct {
+	Account string `json:"account"`
+	outbox.Progress
+}
+
+// Sync is bound as window.go.bridge.Sync: the batch upload to the Warta
+// servers the user has accounts on, one outbox per account.
 type Sync struct {
 	app *App
 
 	mu      sync.Mutex
 	secrets *secrets.Store
-	box     *outbox.Outbox
-	account *Account
-	running bool
+	rec     accountsRecord
+	loaded  bool
+	boxes   map[string]*outbox.Outbox // signed-in Warta accounts
+	running map[string]bool
 	polling bool // the periodic pull runs (once per app run)
 }
 
@@ -72,31 +105,95 @@ func (s *Sync) secretsStore() *secrets.Store {
 
 func secretName(a Account) string { return "server:" + strings.TrimRight(a.URL, "/") + "/" + a.User }
 
-// start opens the outbox for the stored account, if any, and resumes
-// whatever was left to send when the app last closed.
+// load reads the accounts once, moving a single account of an earlier
+// version (and its outbox records) into the list. The caller holds s.mu.
+func (s *Sync) load() error {
+	if s.loaded {
+		return nil
+	}
+	st := s.app.d.Store
+	if st == nil {
+		return errNoStore
+	}
+	err := st.GetJSON(keyAccounts, &s.rec)
+	if errors.Is(err, store.ErrNotFound) {
+		s.rec = accountsRecord{}
+		var old Account
+		switch lerr := st.GetJSON(keyLegacyAccount, &old); {
+		case lerr == nil:
+			old.ID, old.Kind, old.SignedIn = ids.New(time.Now()), KindWarta, true
+			if err := outbox.AdoptLegacy(st, old.ID); err != nil {
+				return err
+			}
+			s.rec = accountsRecord{Accounts: []Account{old}, Target: old.ID}
+			if err := st.PutJSON(keyAccounts, s.rec); err != nil {
+				return err
+			}
+			_ = st.Delete(keyLegacyAccount)
+			s.app.log.Info("server account moved to the account list", "account", old.ID)
+		case !errors.Is(lerr, store.ErrNotFound):
+			return lerr
+		}
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.boxes == nil {
+		s.boxes, s.running = map[string]*outbox.Outbox{}, map[string]bool{}
+	}
+	s.loaded = true
+	return nil
+}
+
+// save writes the accounts. The caller holds s.mu.
+func (s *Sync) save() error { return s.app.d.Store.PutJSON(keyAccounts, s.rec) }
+
+// account finds an account by id. The caller holds s.mu.
+func (s *Sync) account(id string) (int, *Account) {
+	for i := range s.rec.Accounts {
+		if s.rec.Accounts[i].ID == id {
+			return i, &s.rec.Accounts[i]
+		}
+	}
+	return -1, nil
+}
+
+// start opens the outbox of every signed-in account and resumes whatever
+// was left to send when the app last closed.
 func (s *Sync) start() {
 	if s.app.d.Store == nil {
 		return
 	}
-	var a Account
-	if err := s.app.d.Store.GetJSON(keyAccount, &a); err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			s.app.log.Warn("server account unreadable", "err", err)
-		}
-		return
-	}
-	token, _, err := s.secretsStore().Get(secretName(a))
+	s.mu.Lock()
+	err := s.load()
+	list := slices.Clone(s.rec.Accounts)
+	s.mu.Unlock()
 	if err != nil {
-		s.app.log.Warn("server token not found; sign in again", "err", err)
+		s.app.log.Warn("server accounts unreadable", "err", err)
 		return
 	}
-	s.open(a, token)
-	s.kick()
-	s.pullEvery(5 * time.Minute)
+	any := false
+	for _, a := range list {
+		if a.Kind != KindWarta || !a.SignedIn {
+			continue
+		}
+		token, _, err := s.secretsStore().Get(secretName(a))
+		if err != nil {
+			s.app.log.Warn("server token not found; sign in again", "account", a.ID, "err", err)
+			continue
+		}
+		s.open(a, token)
+		s.kick(a.ID)
+		any = true
+	}
+	if any {
+		s.pullEvery(5 * time.Minute)
+	}
 }
 
 // pullEvery brings the office's changes in now and then every interval,
-// while the app runs and an account is signed in.
+// while the app runs.
 func (s *Sync) pullEvery(interval time.Duration) {
 	s.mu.Lock()
 	if s.polling {
@@ -119,38 +216,66 @@ func (s *Sync) pullEvery(interval time.Duration) {
 	})
 }
 
-// pull runs one Pull and tells the page what came in.
+// pull runs one Pull on every signed-in account and tells the page what
+// came in. The first error is returned; the other accounts are pulled
+// all the same.
 func (s *Sync) pull() (outbox.PullResult, error) {
-	box, err := s.outbox()
-	if err != nil {
-		return outbox.PullResult{}, err
+	var sum outbox.PullResult
+	var first error
+	for id, box := range s.boxesNow() {
+		ctx, cancel := context.WithTimeout(s.app.workCtx(), 2*time.Minute)
+		res, err := box.Pull(ctx)
+		cancel()
+		if err != nil {
+			s.app.log.Warn("pull of the server's changes failed", "account", id, "err", err)
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		sum.Updated += res.Updated
+		sum.Created += res.Created
+		sum.Conflicts += res.Conflicts
+		sum.Skipped += res.Skipped
 	}
-	ctx, cancel := context.WithTimeout(s.app.workCtx(), 2*time.Minute)
-	defer cancel()
-	res, err := box.Pull(ctx)
-	if err != nil {
-		s.app.log.Warn("pull of the server's changes failed", "err", err)
-		return res, err
-	}
-	if res.Updated+res.Created+res.Conflicts > 0 {
-		s.app.log.Info("pulled the server's changes", "updated", res.Updated, "created", res.Created, "conflicts", res.Conflicts)
+	if sum.Updated+sum.Created+sum.Conflicts > 0 {
+		s.app.log.Info("pulled the servers' changes", "updated", sum.Updated, "created", sum.Created, "conflicts", sum.Conflicts)
 		if s.app.ctx != nil {
-			wruntime.EventsEmit(s.app.ctx, EventSyncPulled, res)
+			wruntime.EventsEmit(s.app.ctx, EventSyncPulled, sum)
 		}
 	}
-	return res, nil
+	return sum, first
 }
 
-// Pull brings an editor's changes from the server into the local library
+// boxesNow is a copy of the open outboxes by account id.
+func (s *Sync) boxesNow() map[string]*outbox.Outbox {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[string]*outbox.Outbox, len(s.boxes))
+	for k, v := range s.boxes {
+		m[k] = v
+	}
+	return m
+}
+
+// Pull brings editors' changes from every server into the local library
 // now; a change made on both sides becomes a conflict to resolve.
 func (s *Sync) Pull() (outbox.PullResult, error) {
-	return guard(s.app.log, "Sync.Pull", s.pull)
+	return guard(s.app.log, "Sync.Pull", func() (outbox.PullResult, error) {
+		if len(s.boxesNow()) == 0 {
+			return outbox.PullResult{}, errNoAccount
+		}
+		return s.pull()
+	})
 }
+
+var errNoAccount = errors.New("no Warta server account: sign in first (Settings)")
 
 func (s *Sync) open(a Account, token string) {
 	client := outbox.NewClient(a.URL, token)
 	box := outbox.New(s.app.d.Store, client, s.app.articles.lib, s.app.photos.lib, outbox.Options{
-		Log: s.app.log,
+		Log:     s.app.log.With("account", a.ID),
+		Account: a.ID,
 		// Settings → "upload full-size originals", read when each photo goes.
 		Originals: func() bool {
 			st, err := s.app.settings.Load()
@@ -158,24 +283,25 @@ func (s *Sync) open(a Account, token string) {
 		},
 	})
 	s.mu.Lock()
-	s.box, s.account = box, &a
+	s.boxes[a.ID] = box
 	s.mu.Unlock()
 }
 
-// kick runs the outbox in the background until nothing is left to send.
-func (s *Sync) kick() {
+// kick runs an account's outbox in the background until nothing is left
+// to send.
+func (s *Sync) kick(id string) {
 	s.mu.Lock()
-	box := s.box
-	if box == nil || s.running {
+	box := s.boxes[id]
+	if box == nil || s.running[id] {
 		s.mu.Unlock()
 		return
 	}
-	s.running = true
+	s.running[id] = true
 	s.mu.Unlock()
 	s.app.spawn(func() {
 		defer func() {
 			s.mu.Lock()
-			s.running = false
+			delete(s.running, id)
 			s.mu.Unlock()
 		}()
 		err := box.Run(s.app.workCtx(), func(p outbox.Progress) {
@@ -186,11 +312,11 @@ func (s *Sync) kick() {
 				p.Items[i].Conflict = nil
 			}
 			if s.app.ctx != nil {
-				wruntime.EventsEmit(s.app.ctx, EventSyncProgress, p)
+				wruntime.EventsEmit(s.app.ctx, EventSyncProgress, SyncProgress{Account: id, Progress: p})
 			}
 		})
 		if err != nil && !errors.Is(err, context.Canceled) {
-			s.app.log.Error("upload stopped", "err", err)
+			s.app.log.Error("upload stopped", "account", id, "err", err)
 			return
 		}
 		if err == nil {
@@ -199,25 +325,71 @@ func (s *Sync) kick() {
 	})
 }
 
-func (s *Sync) outbox() (*outbox.Outbox, error) {
+// outbox is the open outbox of a signed-in account.
+func (s *Sync) outbox(id string) (*outbox.Outbox, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.box == nil {
-		return nil, errors.New("no Warta server account: sign in first (Settings)")
+	if box := s.boxes[id]; box != nil {
+		return box, nil
 	}
-	return s.box, nil
+	if _, a := s.account(id); a != nil {
+		return nil, fmt.Errorf("signed out of %s: sign in again (Settings)", a.URL)
+	}
+	return nil, errNoAccount
 }
 
-// Account returns the server account, or nil when there is none.
-func (s *Sync) Account() (*Account, error) {
-	return guard(s.app.log, "Sync.Account", func() (*Account, error) {
+// Accounts lists the server accounts, signed in or not.
+func (s *Sync) Accounts() ([]Account, error) {
+	return guard(s.app.log, "Sync.Accounts", func() ([]Account, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.account, nil
+		if err := s.load(); err != nil {
+			return nil, err
+		}
+		return append([]Account{}, s.rec.Accounts...), nil
+	})
+}
+
+// Target is the id of the account "Upload all" sends to: the one chosen
+// last, else the first signed-in one ("" when there is none).
+func (s *Sync) Target() (string, error) {
+	return guard(s.app.log, "Sync.Target", func() (string, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.load(); err != nil {
+			return "", err
+		}
+		if _, a := s.account(s.rec.Target); a != nil && a.SignedIn {
+			return a.ID, nil
+		}
+		for _, a := range s.rec.Accounts {
+			if a.SignedIn && a.Kind == KindWarta {
+				return a.ID, nil
+			}
+		}
+		return "", nil
+	})
+}
+
+// SetTarget makes id the account "Upload all" sends to.
+func (s *Sync) SetTarget(id string) error {
+	return guardErr(s.app.log, "Sync.SetTarget", func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.load(); err != nil {
+			return err
+		}
+		if _, a := s.account(id); a == nil {
+			return fmt.Errorf("no account %q", id)
+		}
+		s.rec.Target = id
+		return s.save()
 	})
 }
 
 // SignIn checks the server, logs in and keeps the token in the keyring.
+// The same server and user again is the same account (signed in anew);
+// anything else is a new account.
 func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 	return guard(s.app.log, "Sync.SignIn", func() (*Account, error) {
 		if s.app.d.Store == nil {
@@ -232,7 +404,7 @@ func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 			return nil, errors.New("user name and password are required")
 		}
 		host, _ := os.Hostname()
-		a := Account{URL: strings.TrimRight(u.String(), "/"), User: user, Device: "Warta " + host}
+		a := Account{Kind: KindWarta, URL: strings.TrimRight(u.String(), "/"), User: user, Device: "Warta " + host, SignedIn: true}
 		client := outbox.NewClient(a.URL, "")
 		ctx, cancel := context.WithTimeout(s.app.workCtx(), 20*time.Second)
 		defer cancel()
@@ -252,44 +424,105 @@ func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 		if where == secrets.InFile {
 			a.TokenPath = sec.Path()
 		}
-		var old Account
-		if err := s.app.d.Store.GetJSON(keyAccount, &old); err == nil && old.User != a.User {
-			// Another account on this server: its feed starts from the beginning.
-			_ = s.app.d.Store.Delete("ob/c/" + a.URL)
+		s.mu.Lock()
+		if err := s.load(); err != nil {
+			s.mu.Unlock()
+			return nil, err
 		}
-		if err := s.app.d.Store.PutJSON(keyAccount, a); err != nil {
+		i := slices.IndexFunc(s.rec.Accounts, func(o Account) bool { return o.Kind == KindWarta && o.URL == a.URL && o.User == a.User })
+		if i >= 0 {
+			a.ID = s.rec.Accounts[i].ID
+			s.rec.Accounts[i] = a
+		} else {
+			a.ID = ids.New(time.Now())
+			s.rec.Accounts = append(s.rec.Accounts, a)
+		}
+		if _, t := s.account(s.rec.Target); t == nil || !t.SignedIn {
+			s.rec.Target = a.ID
+		}
+		err = s.save()
+		s.mu.Unlock()
+		if err != nil {
 			return nil, err
 		}
 		s.open(a, token)
-		s.kick()
+		s.kick(a.ID)
 		s.pullEvery(5 * time.Minute)
 		return &a, nil
 	})
 }
 
-// SignOut forgets the account and its token; what is queued stays queued
-// for the next sign-in.
-func (s *Sync) SignOut() error {
+// SignOut forgets an account's token and stops its uploads; the account
+// and what is queued for it stay for the next sign-in.
+func (s *Sync) SignOut(id string) error {
 	return guardErr(s.app.log, "Sync.SignOut", func() error {
 		s.mu.Lock()
-		a, box := s.account, s.box
-		s.account, s.box = nil, nil
+		if err := s.load(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		_, a := s.account(id)
+		if a == nil {
+			s.mu.Unlock()
+			return fmt.Errorf("no account %q", id)
+		}
+		box := s.boxes[id]
+		delete(s.boxes, id)
+		a.SignedIn = false
+		acct := *a
+		err := s.save()
 		s.mu.Unlock()
 		if box != nil {
 			box.Pause()
 		}
-		if a != nil {
-			if err := s.secretsStore().Delete(secretName(*a)); err != nil {
+		if err != nil {
+			return err
+		}
+		return s.secretsStore().Delete(secretName(acct))
+	})
+}
+
+// RemoveAccount signs out of an account and forgets it with everything
+// queued for it (the articles and photos stay in the library).
+func (s *Sync) RemoveAccount(id string) error {
+	return guardErr(s.app.log, "Sync.RemoveAccount", func() error {
+		s.mu.Lock()
+		if err := s.load(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		i, a := s.account(id)
+		if a == nil {
+			s.mu.Unlock()
+			return fmt.Errorf("no account %q", id)
+		}
+		acct := *a
+		box := s.boxes[id]
+		delete(s.boxes, id)
+		s.rec.Accounts = slices.Delete(s.rec.Accounts, i, i+1)
+		if s.rec.Target == id {
+			s.rec.Target = ""
+		}
+		err := s.save()
+		s.mu.Unlock()
+		if box != nil {
+			box.Pause()
+		}
+		if err != nil {
+			return err
+		}
+		if acct.Kind == KindWarta {
+			if err := outbox.Forget(s.app.d.Store, id); err != nil {
 				return err
 			}
 		}
-		return s.app.d.Store.Delete(keyAccount)
+		return s.secretsStore().Delete(secretName(acct))
 	})
 }
 
 // Ready lists the articles marked ready to send (status "ready") that are
-// not already queued, and not already on the server unchanged since.
-func (s *Sync) Ready() ([]articles.Summary, error) {
+// not queued for the account, and not on its server unchanged since.
+func (s *Sync) Ready(account string) ([]articles.Summary, error) {
 	return guard(s.app.log, "Sync.Ready", func() ([]articles.Summary, error) {
 		if s.app.articles.lib == nil {
 			return nil, errNoStore
@@ -298,7 +531,7 @@ func (s *Sync) Ready() ([]articles.Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		box, err := s.outbox()
+		box, err := s.outbox(account)
 		if err != nil {
 			return list, nil
 		}
@@ -327,10 +560,11 @@ func (s *Sync) Ready() ([]articles.Summary, error) {
 	})
 }
 
-// Send queues the articles and their photos and starts uploading.
-func (s *Sync) Send(ids []string) error {
+// Send queues the articles and their photos for the account and starts
+// uploading.
+func (s *Sync) Send(account string, ids []string) error {
 	return guardErr(s.app.log, "Sync.Send", func() error {
-		box, err := s.outbox()
+		box, err := s.outbox(account)
 		if err != nil {
 			return err
 		}
@@ -338,104 +572,111 @@ func (s *Sync) Send(ids []string) error {
 			return err
 		}
 		box.Resume()
-		s.kick()
+		s.kick(account)
 		return nil
 	})
 }
 
-// Items lists what is queued, sending, waiting, failed, in conflict or done.
+// Items lists, for every signed-in account, what is queued, sending,
+// waiting, failed, in conflict or done.
 func (s *Sync) Items() ([]SyncItem, error) {
 	return guard(s.app.log, "Sync.Items", func() ([]SyncItem, error) {
-		box, err := s.outbox()
-		if err != nil {
-			return []SyncItem{}, nil
+		out := []SyncItem{}
+		s.mu.Lock()
+		order := make([]string, 0, len(s.rec.Accounts))
+		for _, a := range s.rec.Accounts {
+			order = append(order, a.ID)
 		}
-		items, err := box.Items()
-		if err != nil {
-			return nil, err
-		}
-		out := make([]SyncItem, 0, len(items))
-		for _, it := range items {
-			v := SyncItem{Item: it}
-			v.Body = nil
-			if c := it.Conflict; c != nil {
-				v.ServerCopy = &ServerCopy{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
+		s.mu.Unlock()
+		boxes := s.boxesNow()
+		for _, acct := range order {
+			box := boxes[acct]
+			if box == nil {
+				continue
 			}
-			v.Item.Conflict = nil
-			switch it.Kind {
-			case outbox.KindArticle:
-				if a, err := s.app.articles.lib.Get(it.LocalID); err == nil {
-					v.Title = a.Headline
-				}
-			case outbox.KindPhoto:
-				if p, err := s.app.photos.lib.Get(it.LocalID); err == nil {
-					v.Title = p.Name
-				}
+			items, err := box.Items()
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, v)
+			for _, it := range items {
+				v := SyncItem{Item: it, Account: acct}
+				v.Body = nil
+				if c := it.Conflict; c != nil {
+					v.ServerCopy = &ServerCopy{Rev: c.Rev, UpdatedBy: c.UpdatedBy, UpdatedAt: c.UpdatedAt}
+				}
+				v.Item.Conflict = nil
+				switch it.Kind {
+				case outbox.KindArticle:
+					if a, err := s.app.articles.lib.Get(it.LocalID); err == nil {
+						v.Title = a.Headline
+					}
+				case outbox.KindPhoto:
+					if p, err := s.app.photos.lib.Get(it.LocalID); err == nil {
+						v.Title = p.Name
+					}
+				}
+				out = append(out, v)
+			}
 		}
 		return out, nil
 	})
 }
 
-// Retry sends a failed item again.
-func (s *Sync) Retry(id string) error {
+// Retry sends a failed item of the account again.
+func (s *Sync) Retry(account, id string) error {
 	return guardErr(s.app.log, "Sync.Retry", func() error {
-		box, err := s.outbox()
+		box, err := s.outbox(account)
 		if err != nil {
 			return err
 		}
 		if err := box.Retry(id); err != nil {
 			return err
 		}
-		s.kick()
+		s.kick(account)
 		return nil
 	})
 }
 
-// Pause stops sending after the current piece; Resume goes on.
+// Pause stops every account's upload after the current piece; Resume goes on.
 func (s *Sync) Pause() error {
 	return guardErr(s.app.log, "Sync.Pause", func() error {
-		box, err := s.outbox()
-		if err == nil {
+		for _, box := range s.boxesNow() {
 			box.Pause()
 		}
-		return err
-	})
-}
-
-// Resume continues a paused upload.
-func (s *Sync) Resume() error {
-	return guardErr(s.app.log, "Sync.Resume", func() error {
-		box, err := s.outbox()
-		if err != nil {
-			return err
-		}
-		box.Resume()
-		s.kick()
 		return nil
 	})
 }
 
-// Resolve settles a conflict: "mine", "theirs" or "both".
-func (s *Sync) Resolve(id, choice string) error {
+// Resume continues the paused uploads.
+func (s *Sync) Resume() error {
+	return guardErr(s.app.log, "Sync.Resume", func() error {
+		for id, box := range s.boxesNow() {
+			box.Resume()
+			s.kick(id)
+		}
+		return nil
+	})
+}
+
+// Resolve settles a conflict of the account: "mine", "theirs" or "both".
+func (s *Sync) Resolve(account, id, choice string) error {
 	return guardErr(s.app.log, "Sync.Resolve", func() error {
-		box, err := s.outbox()
+		box, err := s.outbox(account)
 		if err != nil {
 			return err
 		}
 		if err := box.Resolve(id, choice); err != nil {
 			return err
 		}
-		s.kick()
+		s.kick(account)
 		return nil
 	})
 }
 
-// Remove drops an item that is done or failed from the list.
-func (s *Sync) Remove(id string) error {
+// Remove drops an item of the account that is done or failed from the list.
+func (s *Sync) Remove(account, id string) error {
 	return guardErr(s.app.log, "Sync.Remove", func() error {
-		box, err := s.outbox()
+		box, err := s.outbox(account)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,11 @@
 //
 // # Key layout (rows for app/store/doc.go)
 //
+// Each server account has its own outbox, its records under
+// ob/<account id>/ (Options.Account); the rows below show them as ob/….
+// Stores from before accounts had ids have them directly under ob/ until
+// AdoptLegacy moves them.
+//
 //	ob/i/<item id>          JSON   an outbox item (outbox.Item): kind, local id, server,
 //	                               state, opID and frozen body, tus location and offset,
 //	                               attempts, next attempt, last error, bytes, server rev

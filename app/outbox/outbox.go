@@ -56,10 +56,71 @@ var (
 	ErrBadState = errors.New("the item is not in a state that allows this")
 )
 
+// Forget deletes every record of the outbox of account (a removed
+// account): items, revisions, cursor.
+func Forget(st *store.Store, account string) error {
+	if !ids.Valid(account) {
+		return fmt.Errorf("forget outbox records: invalid account id %q", account)
+	}
+	keys, err := st.Keys(prefix(account))
+	if err != nil {
+		return err
+	}
+	return st.Update(func(tx *store.Txn) error {
+		for _, k := range keys {
+			if err := tx.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Key prefixes, under ob/ or ob/<account>/ (Options.Account).
 const (
-	keyItem = "ob/i/"
-	keyRev  = "ob/r/"
+	keyItem   = "i/"
+	keyRev    = "r/"
+	keyCursor = "c/"
 )
+
+// prefix is where the records of the outbox of account live.
+func prefix(account string) string {
+	if account == "" {
+		return "ob/"
+	}
+	return "ob/" + account + "/"
+}
+
+// AdoptLegacy moves the records of a store made when Warta had a single
+// server account (ob/i/…, ob/r/…, ob/c/…) to the keys of account, in one
+// transaction. It does nothing when there are none.
+func AdoptLegacy(st *store.Store, account string) error {
+	if account == "" || !ids.Valid(account) {
+		return fmt.Errorf("adopt outbox records: invalid account id %q", account)
+	}
+	return st.Update(func(tx *store.Txn) error {
+		for _, p := range []string{keyItem, keyRev, keyCursor} {
+			var keys []string
+			vals := map[string][]byte{}
+			if err := tx.IteratePrefix("ob/"+p, func(k string, v []byte) error {
+				keys = append(keys, k)
+				vals[k] = slices.Clone(v)
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, k := range keys {
+				if err := tx.Set(prefix(account)+strings.TrimPrefix(k, "ob/"), vals[k]); err != nil {
+					return err
+				}
+				if err := tx.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
 
 // Item is one article or photo in the outbox.
 type Item struct {
@@ -139,6 +200,10 @@ type Options struct {
 	// again when enqueued again (its bytes, so its SHA-256, differ). nil
 	// means false.
 	Originals func() bool
+	// Account keeps this outbox's records apart from those of other
+	// server accounts in the same store: its keys start ob/<Account>/
+	// (an ids id). "" is the single-account layout, ob/i/… (tests).
+	Account string
 	// Parallel is how many photos are uploaded at once (0 means 3).
 	// Several in flight keep the link busy while the server hashes,
 	// fsyncs and records a finished one.
@@ -154,6 +219,7 @@ type Outbox struct {
 	pics   PhotoStore
 	o      Options
 	log    *slog.Logger
+	pre    string // key prefix: ob/ or ob/<account>/
 
 	mu     sync.Mutex // guards the fields below and read-modify-write of items
 	paused bool
@@ -191,7 +257,7 @@ func New(st *store.Store, client *Client, arts ArticleStore, pics PhotoStore, o 
 	if o.Parallel <= 0 {
 		o.Parallel = 3
 	}
-	return &Outbox{st: st, client: client, arts: arts, pics: pics, o: o, log: o.Log.With("component", "outbox"), wake: make(chan struct{}, 1)}
+	return &Outbox{st: st, client: client, arts: arts, pics: pics, o: o, log: o.Log.With("component", "outbox"), pre: prefix(o.Account), wake: make(chan struct{}, 1)}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -209,7 +275,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (ob *Outbox) Items() ([]Item, error) {
 	var out []Item
 	err := ob.st.View(func(tx *store.Txn) error {
-		return tx.IteratePrefix(keyItem, func(_ string, v []byte) error {
+		return tx.IteratePrefix(ob.pre+keyItem, func(_ string, v []byte) error {
 			var it Item
 			if err := json.Unmarshal(v, &it); err != nil {
 				return err
@@ -233,7 +299,7 @@ func (ob *Outbox) Items() ([]Item, error) {
 // Item returns one item.
 func (ob *Outbox) Item(id string) (Item, error) {
 	var it Item
-	err := ob.st.GetJSON(keyItem+id, &it)
+	err := ob.st.GetJSON(ob.pre+keyItem+id, &it)
 	if errors.Is(err, store.ErrNotFound) {
 		return it, fmt.Errorf("%s: %w", id, ErrNoItem)
 	}
@@ -242,7 +308,7 @@ func (ob *Outbox) Item(id string) (Item, error) {
 
 func (ob *Outbox) put(it *Item) error {
 	it.Updated = ob.o.Now()
-	return ob.st.PutJSON(keyItem+it.ID, it)
+	return ob.st.PutJSON(ob.pre+keyItem+it.ID, it)
 }
 
 // update reads, changes and writes one item under the lock.
@@ -271,7 +337,7 @@ type revRecord struct {
 // revOf returns the article's ob/r record for this server; ok is false
 // when there is none (or it is another server's).
 func (ob *Outbox) revOf(articleID string) (r revRecord, ok bool) {
-	if ob.st.GetJSON(keyRev+articleID, &r) != nil || r.Server != ob.client.BaseURL {
+	if ob.st.GetJSON(ob.pre+keyRev+articleID, &r) != nil || r.Server != ob.client.BaseURL {
 		return revRecord{}, false
 	}
 	return r, true
@@ -299,7 +365,7 @@ func (ob *Outbox) setRev(articleID string, rev int64, at time.Time) error {
 			at = old.At
 		}
 	}
-	return ob.st.PutJSON(keyRev+articleID, revRecord{Server: ob.client.BaseURL, Rev: rev, At: at})
+	return ob.st.PutJSON(ob.pre+keyRev+articleID, revRecord{Server: ob.client.BaseURL, Rev: rev, At: at})
 }
 
 // bodyUpdatedAt is the UpdatedAt of a frozen article body.
@@ -439,7 +505,7 @@ func (ob *Outbox) Retry(itemID string) error {
 func (ob *Outbox) Remove(itemID string) error {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
-	return ob.st.Delete(keyItem + itemID)
+	return ob.st.Delete(ob.pre + keyItem + itemID)
 }
 
 // Pause stops sending after cancelling the request in flight (its progress

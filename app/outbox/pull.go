@@ -15,8 +15,6 @@ import (
 	"github.com/warta-news/warta/app/store"
 )
 
-const keyCursor = "ob/c/"
-
 // ArticleImporter is the ArticleStore extension Pull needs to create, with
 // the server's id, an article this machine has never had. It reads a
 // library file (the format of articles.Library.Export) and keeps the ids;
@@ -54,7 +52,7 @@ type PullResult struct {
 // nothing is applied twice. Pull may run beside Run.
 func (ob *Outbox) Pull(ctx context.Context) (PullResult, error) {
 	var res PullResult
-	key := keyCursor + ob.client.BaseURL
+	key := ob.pre + keyCursor + ob.client.BaseURL
 	var cursor string
 	if err := ob.st.GetJSON(key, &cursor); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return res, err

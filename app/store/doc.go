@@ -26,10 +26,14 @@
 //	phh/<sha256>            text   the id of the photo whose original has that SHA-256 (dedupe)
 //	pht/<name>              JSON   a caption template (photos.Template); <name> folded to lower case
 //	phc                     JSON   the code replacement table ([]codes.Code)
-//	ob/i/<item id>          JSON   an outbox item (outbox.Item): "a-<article id>" or "p-<photo id>",
+//	ob/<acct>/i/<item id>   JSON   an outbox item (outbox.Item): "a-<article id>" or "p-<photo id>",
 //	                               state, operation id and frozen body, tus location and offset
-//	ob/r/<article id>       JSON   the server revision the local article was last in step with
-//	cfg/syncAccount         JSON   the Warta server account (bridge.Account); the token is in the keyring
+//	ob/<acct>/r/<article>   JSON   the server revision the local article was last in step with
+//	ob/<acct>/c/<server>    JSON   the change-feed cursor of that server account (a string)
+//	cfg/accounts            JSON   the server accounts (bridge.Accounts): id, kind, URL, user;
+//	                               tokens and passwords are in the keyring (app/secrets). Replaces
+//	                               cfg/syncAccount (one account; its ob/i, ob/r, ob/c records
+//	                               move under ob/<acct>/ on first start, outbox.AdoptLegacy)
 //
 // <id> is an article or photo id: 26 characters of Crockford base32, lower case
 // (time-sortable, like a ULID). An article's art, sum, ls, ix, tk and sg

@@ -261,7 +261,7 @@ describe('upload', () => {
       assert.equal(r.status, 200, `photo ${sha} on the server`)
     }
     // Nothing is offered again: Go says so, and the button, without leaving the screen.
-    assert.deepEqual(await page.evaluate(async () => (await window.go.bridge.Sync.Ready()) ?? []), [])
+    assert.deepEqual(await page.evaluate(async () => (await window.go.bridge.Sync.Ready(await window.go.bridge.Sync.Target())) ?? []), [])
     await until('the button to say 0 ready', async () => /\(0 artikel siap\)/.test(await uploadAll(page).textContent()), 5000).catch(async (e) => {
       throw new Error(`${e.message}: it says "${(await uploadAll(page).textContent()).trim()}"`)
     })
@@ -406,6 +406,65 @@ describe('upload', () => {
       assert.equal(r.headers.get('photo-complete'), 'true')
     }
     assert.equal((await allChanges('rina')).length, 7)
+    assert.deepEqual(ctx.errors, [])
+  })
+
+  test('a second server added in Settings: the upload goes to the one chosen, rows name their server, sign-out keeps the account', async () => {
+    const second = await startServer()
+    cleanups.push(async () => {
+      await second.stop()
+      removeDir(second.dir)
+    })
+    const page = ctx.page
+    await page.keyboard.press('Control+4')
+    await page.getByTestId('server-add').click()
+    await page.getByTestId('server-url').fill(second.url)
+    await page.getByTestId('server-user').fill('rina')
+    await page.getByTestId('server-password').fill(USERS.rina.password)
+    await page.getByTestId('server-signin-button').click()
+    await until('two accounts', async () => (await page.getByTestId('server-account').count()) === 2)
+    const accounts = await page.evaluate(() => window.go.bridge.Sync.Accounts())
+    const acct2 = accounts.find((a) => a.url === second.url)
+    assert.ok(acct2?.signedIn, JSON.stringify(accounts))
+
+    const photo = (await page.evaluate(async () => (await window.go.bridge.Photos.List()) ?? []))[0]
+    const art = await makeArticle(page, 'Liputan untuk kantor provinsi', [photo.id])
+    await openUpload(page)
+    const target = page.getByTestId('upload-target')
+    await target.waitFor()
+    await target.selectOption(acct2.id)
+    await until('1 ready for the second server', async () => /\(1 artikel siap\)/.test(await uploadAll(page).textContent()))
+    await uploadAll(page).click()
+    await until('the article on the second server', async () => {
+      const row = page.locator(`[data-testid=upload-item][data-id="${art.id}"][data-account="${acct2.id}"]`)
+      return (await row.count()) === 1 && (await row.getAttribute('data-state')) === 'done' ? row : null
+    }, 30000)
+    const row = page.locator(`[data-testid=upload-item][data-id="${art.id}"]`)
+    assert.equal(await row.count(), 1, 'sent to one server only')
+    assert.ok((await row.textContent()).includes(new URL(second.url).host), 'the row names its server')
+
+    // On the second server, received with its photo; the first never saw it.
+    const login = await fetch(`${second.url}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user: 'rina', password: USERS.rina.password, device: 'e2e' }),
+    })
+    const { token } = await login.json()
+    const r = await fetch(`${second.url}/api/v1/articles/${art.id}`, { headers: { Authorization: `Bearer ${token}` } })
+    assert.equal(r.status, 200)
+    const srv = await r.json()
+    assert.equal(srv.state, 'received')
+    assert.equal(srv.photos.length, 1)
+    assert.equal((await api('rina', 'GET', `/articles/${art.id}`))[0], 404)
+    // The choice is remembered.
+    assert.equal(await page.evaluate(() => window.go.bridge.Sync.Target()), acct2.id)
+
+    // Sign out of the second server: it stays listed, signed out.
+    await page.keyboard.press('Control+4')
+    const rowSecond = page.locator('[data-testid=server-account][data-signed-in=true]', { hasText: second.url })
+    await rowSecond.getByTestId('server-signout').click()
+    await until('signed out', async () => (await page.locator('[data-testid=server-account][data-signed-in=false]', { hasText: second.url }).count()) === 1)
+    assert.equal((await page.evaluate(() => window.go.bridge.Sync.Accounts())).length, 2)
     assert.deepEqual(ctx.errors, [])
   })
 })

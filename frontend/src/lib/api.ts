@@ -201,6 +201,9 @@ export interface HouseStyleInput {
 }
 
 export interface Account {
+  id: string
+  kind: 'warta' | 'wordpress'
+  signedIn: boolean
   url: string
   user: string
   device: string
@@ -224,11 +227,14 @@ export interface SyncItem {
   article?: string
   photoIds?: string[] | null
   title?: string
+  /** the id of the account it goes to */
+  account: string
   /** a conflict's server side (from Items); progress events carry it as conflict */
   serverCopy?: { rev: number; updatedBy: string; updatedAt: string } | null
   conflict?: { rev: number; updatedBy: string; updatedAt: string } | null
 }
 export interface SyncProgress {
+  account: string
   items: SyncItem[] | null
   total: number
   done: number
@@ -334,18 +340,22 @@ export const api = {
     importLibrary: () => call('action.importLibrary', () => Articles.ImportLibrary().then(wire<ImportResult>)),
   },
   sync: {
-    account: () => call('action.loadAccount', () => Sync.Account().then(wire<Account | null>)),
+    accounts: () => call('action.loadAccount', () => Sync.Accounts().then(wire<Account[] | null>)),
+    target: () => call('action.loadAccount', () => Sync.Target()),
+    setTarget: (account: string) => call('action.saveSettings', () => Sync.SetTarget(account)),
     signIn: (url: string, user: string, password: string) =>
       call('action.signIn', () => Sync.SignIn(url, user, password).then(wire<Account>)),
-    signOut: () => call('action.signOut', () => Sync.SignOut()),
-    ready: () => call('action.listArticles', () => Sync.Ready().then(wire<Summary[] | null>)),
-    send: (ids: string[]) => call('action.upload', () => Sync.Send(ids)),
+    signOut: (account: string) => call('action.signOut', () => Sync.SignOut(account)),
+    removeAccount: (account: string) => call('action.signOut', () => Sync.RemoveAccount(account)),
+    ready: (account: string) => call('action.listArticles', () => Sync.Ready(account).then(wire<Summary[] | null>)),
+    send: (account: string, ids: string[]) => call('action.upload', () => Sync.Send(account, ids)),
     items: () => call('action.upload', () => Sync.Items().then(wire<SyncItem[] | null>)),
-    retry: (id: string) => call('action.upload', () => Sync.Retry(id)),
+    retry: (account: string, id: string) => call('action.upload', () => Sync.Retry(account, id)),
     pause: () => call('action.upload', () => Sync.Pause()),
     resume: () => call('action.upload', () => Sync.Resume()),
-    resolve: (id: string, choice: 'mine' | 'theirs' | 'both') => call('action.resolve', () => Sync.Resolve(id, choice)),
-    remove: (id: string) => call('action.upload', () => Sync.Remove(id)),
+    resolve: (account: string, id: string, choice: 'mine' | 'theirs' | 'both') =>
+      call('action.resolve', () => Sync.Resolve(account, id, choice)),
+    remove: (account: string, id: string) => call('action.upload', () => Sync.Remove(account, id)),
     pull: () => call('action.pull', () => Sync.Pull().then(wire<PullResult>)),
   },
   setSection: (section: string) => call('action.saveSettings', () => App.SetSection(section)),
