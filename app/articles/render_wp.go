@@ -20,7 +20,7 @@ type WPImage struct {
 // WordPressHTML renders a as the content of a WordPress post: the body
 // with the dateline opening the first paragraph, figures as
 //
-//	<figure class="wp-block-image"><img src="…" alt="…" class="wp-image-ID"/><figcaption>…</figcaption></figure>
+//	<figure class="wp-block-image"><img src="…" alt="…" class="wp-image-ID" /><figcaption>…</figcaption></figure>
 //
 // and "Pewarta: …" (and "Editor: …") closing it. The headline and the
 // subheadline are not in it: they are the post's title and excerpt.
@@ -42,8 +42,13 @@ func WordPressHTML(a Article, image func(photoID string) (WPImage, bool)) (strin
 	if c := credits(a); c != "" {
 		sb.WriteString("<p>" + strings.ReplaceAll(esc(c), "\n", "<br>") + "</p>\n")
 	}
-	return wpPolicy().Sanitize(sb.String()), nil
+	return ksesForm.Replace(wpPolicy().Sanitize(sb.String())), nil
 }
+
+// ksesForm writes void tags and quote entities the way WordPress's kses
+// filter stores them ("<br />", "&quot;"), so that a post's stored content
+// is what Warta sent whatever the user's role.
+var ksesForm = strings.NewReplacer("/>", " />", "&#34;", "&quot;", "&#39;", "&#039;")
 
 // PhotoIDs returns the library photos the article's figures show
 // ("warta-photo:<id>"), in order, once each.

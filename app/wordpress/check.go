@@ -35,12 +35,12 @@ type SiteInfo struct {
 
 // indexInfo is the part of the REST index Check reads.
 type indexInfo struct {
-	Name           string                     `json:"name"`
-	Description    string                     `json:"description"`
-	URL            string                     `json:"url"`
-	Home           string                     `json:"home"`
-	Timezone       string                     `json:"timezone_string"`
-	Namespaces     []string                   `json:"namespaces"`
+	Name           string          `json:"name"`
+	Description    string          `json:"description"`
+	URL            string          `json:"url"`
+	Home           string          `json:"home"`
+	Timezone       string          `json:"timezone_string"`
+	Namespaces     []string        `json:"namespaces"`
 	Authentication json.RawMessage `json:"authentication"` // an object, or [] when empty (PHP)
 }
 

@@ -267,7 +267,7 @@ func netError(parent context.Context, op string, err error) error {
 	if parent.Err() != nil {
 		return parent.Err()
 	}
-	e := &Error{Op: op, Code: CodeUnreachable, Err: err}
+	e := &Error{Op: op, Code: CodeUnreachable, Message: "cannot reach the site", Err: err}
 	var ce *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
@@ -276,15 +276,15 @@ func netError(parent context.Context, op string, err error) error {
 	var ae tls.AlertError
 	switch {
 	case errors.As(err, &ce), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci):
-		e.Code, e.Message = CodeTLS, "the site's certificate is not valid: "+err.Error()
+		e.Code, e.Message = CodeTLS, "the site's certificate is not valid"
 	case errors.As(err, &rh), errors.As(err, &ae):
-		e.Code, e.Message = CodeTLS, "the TLS handshake failed (is it really https?): "+err.Error()
+		e.Code, e.Message = CodeTLS, "the secure connection (TLS) failed: is the site really https?"
 	case errors.Is(err, context.DeadlineExceeded):
 		e.Message = "the site did not answer in time"
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) && dns.IsNotFound {
-		e.Message = fmt.Sprintf("no such host %q", dns.Name)
+		e.Message = fmt.Sprintf("cannot reach the site: no such host %q", dns.Name)
 	}
 	return e
 }

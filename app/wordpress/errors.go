@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -53,23 +55,30 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var s string
+	s := e.Op + ": "
 	switch {
-	case e.Message != "" && e.Status != 0:
-		s = fmt.Sprintf("%s: %s (HTTP %d", e.Op, e.Message, e.Status)
+	case e.Message != "":
+		s += e.Message
+	case e.Status != 0:
+		s += fmt.Sprintf("the site answered %d %s", e.Status, http.StatusText(e.Status))
+	default:
+		s += e.Code
+	}
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d", e.Status)
 		if e.WPCode != "" {
 			s += " " + e.WPCode
 		}
 		s += ")"
-	case e.Message != "":
-		s = e.Op + ": " + e.Message
-	case e.Status != 0:
-		s = fmt.Sprintf("%s: the site answered %d %s", e.Op, e.Status, http.StatusText(e.Status))
-	default:
-		s = e.Op + ": " + e.Code
-	}
-	if e.Err != nil && e.Status == 0 && e.Message == "" {
-		s += ": " + e.Err.Error()
+	} else if e.Err != nil {
+		detail := e.Err
+		var ue *url.Error
+		if errors.As(detail, &ue) {
+			detail = ue.Err // the URL is long and in the log anyway
+		}
+		if d := detail.Error(); !strings.Contains(s, d) {
+			s += " (" + d + ")"
+		}
 	}
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -302,7 +303,8 @@ func (p *Publisher) ensureMedia(ctx context.Context, c *Client, j *Job, pid stri
 			return articles.WPImage{}, storeErr(err)
 		}
 	}
-	if rec.Fields != fh || m.Title.Raw != fields.Title || m.Caption.Raw != fields.Caption || m.AltText != fields.AltText || m.Description.Raw != fields.Description {
+	if rec.Fields != fh || normText(m.Title.Raw) != normText(fields.Title) || normText(m.Caption.Raw) != normText(fields.Caption) ||
+		m.AltText != fields.AltText || normText(m.Description.Raw) != normText(fields.Description) {
 		if m, err = c.UpdateMedia(ctx, rec.ID, fields); err != nil {
 			return articles.WPImage{}, err
 		}
@@ -401,6 +403,22 @@ func textHash(title, content, excerpt string) string {
 
 func postTextHash(p Post) string { return textHash(p.Title.Raw, p.Content.Raw, p.Excerpt.Raw) }
 
+// sameText reports whether the site's post holds the text Warta is about
+// to write (an update whose answer was lost). WordPress's kses filter
+// (users without unfiltered_html) rewrites some of it on save: "&" in a
+// title becomes "&amp;", "<br/>" becomes "<br />", "&#34;" "&#034;"; so
+// both sides are compared normalised.
+func sameText(site Post, f PostFields) bool {
+	return normText(site.Title.Raw) == normText(f.Title) && normText(site.Content.Raw) == normText(f.Content) && normText(site.Excerpt.Raw) == normText(f.Excerpt)
+}
+
+var selfClose = regexp.MustCompile(`\s*/>`)
+
+func normText(s string) string {
+	s = html.UnescapeString(selfClose.ReplaceAllString(s, ">"))
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // wpDate is WordPress's date_gmt format.
 func wpDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
 
@@ -470,9 +488,9 @@ func (p *Publisher) ensurePost(ctx context.Context, c *Client, j *Job, a article
 		if rec.KeepVersion != 0 && rec.KeepVersion == a.Version && postTextHash(site) == rec.TextHash {
 			return nil // the user kept the site's version of this very text
 		}
-		if postTextHash(site) != rec.TextHash && !(site.Title.Raw == f.Title && site.Content.Raw == f.Content && site.Excerpt.Raw == f.Excerpt) {
+		if postTextHash(site) != rec.TextHash && !sameText(site, f) {
 			j.Conflict = &Conflict{
-				Site: Version{Title: site.Title.Raw, Content: site.Content.Raw, Excerpt: site.Excerpt.Raw, ModifiedGMT: site.ModifiedGMT},
+				Site: Version{Title: html.UnescapeString(site.Title.Raw), Content: site.Content.Raw, Excerpt: html.UnescapeString(site.Excerpt.Raw), ModifiedGMT: site.ModifiedGMT},
 				Mine: Version{Title: f.Title, Content: f.Content, Excerpt: f.Excerpt},
 			}
 			return &Error{Op: "update post", Code: CodeConflict, Message: fmt.Sprintf("the post was edited on the site (last modified %s UTC) since Warta published it", site.ModifiedGMT), Err: ErrConflict}
