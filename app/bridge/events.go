@@ -21,6 +21,8 @@ const (
 	EventSyncProgress = "sync:progress"
 	// EventSyncPulled carries an outbox.PullResult when the server's changes came in.
 	EventSyncPulled = "sync:pulled"
+	// EventPublishProgress carries a wordpress.Progress: the WordPress jobs that changed and the totals.
+	EventPublishProgress = "publish:progress"
 	// EventPhotosChanged carries the ids of photos whose fields changed (caption edited, template applied).
 	EventPhotosChanged = "photos:changed"
 )

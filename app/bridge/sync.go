@@ -18,6 +18,7 @@ import (
 	"github.com/warta-news/warta/app/outbox"
 	"github.com/warta-news/warta/app/secrets"
 	"github.com/warta-news/warta/app/store"
+	"github.com/warta-news/warta/app/wordpress"
 )
 
 // Server accounts. keyAccounts holds them all (accountsRecord); their
@@ -31,13 +32,15 @@ const (
 
 // Account kinds.
 const (
-	KindWarta = "warta" // a Warta server (cmd/warta-server)
+	KindWarta     = "warta"     // a Warta server (cmd/warta-server)
+	KindWordPress = "wordpress" // a WordPress site (app/wordpress)
 )
 
 // Account is a server the app uploads to.
 type Account struct {
 	ID     string `json:"id"`
 	Kind   string `json:"kind"`
+	Name   string `json:"name"` // a WordPress site's title
 	URL    string `json:"url"`
 	User   string `json:"user"`
 	Device string `json:"device"`
@@ -49,6 +52,9 @@ type Account struct {
 	TokenIn   string `json:"tokenIn"`
 	TokenNote string `json:"tokenNote"`
 	TokenPath string `json:"tokenPath"` // the file, when TokenIn is "file"
+	// CanPublish: a WordPress user who may publish and schedule posts (not
+	// only save drafts and submit them for review), as Check found.
+	CanPublish bool `json:"canPublish,omitempty"`
 }
 
 // accountsRecord is keyAccounts.
@@ -91,6 +97,9 @@ type Sync struct {
 	boxes   map[string]*outbox.Outbox // signed-in Warta accounts
 	running map[string]bool
 	polling bool // the periodic pull runs (once per app run)
+
+	pub        *wordpress.Publisher // WordPress jobs of every site account
+	pubRunning bool
 }
 
 func (s *Sync) secretsStore() *secrets.Store {
@@ -103,7 +112,12 @@ func (s *Sync) secretsStore() *secrets.Store {
 	return s.secrets
 }
 
-func secretName(a Account) string { return "server:" + strings.TrimRight(a.URL, "/") + "/" + a.User }
+func secretName(a Account) string {
+	if a.Kind == KindWordPress {
+		return "wordpress:" + strings.TrimRight(a.URL, "/") + "/" + a.User
+	}
+	return "server:" + strings.TrimRight(a.URL, "/") + "/" + a.User
+}
 
 // load reads the accounts once, moving a single account of an earlier
 // version (and its outbox records) into the list. The caller holds s.mu.
@@ -190,6 +204,7 @@ func (s *Sync) start() {
 	if any {
 		s.pullEvery(5 * time.Minute)
 	}
+	s.kickPublisher()
 }
 
 // pullEvery brings the office's changes in now and then every interval,
@@ -511,8 +526,13 @@ func (s *Sync) RemoveAccount(id string) error {
 		if err != nil {
 			return err
 		}
-		if acct.Kind == KindWarta {
+		switch acct.Kind {
+		case KindWarta:
 			if err := outbox.Forget(s.app.d.Store, id); err != nil {
+				return err
+			}
+		case KindWordPress:
+			if err := s.publisher().ForgetAccount(id); err != nil {
 				return err
 			}
 		}

@@ -210,6 +210,10 @@ export interface Account {
   tokenIn: 'keyring' | 'file' | ''
   tokenNote: string
   tokenPath: string
+  /** WordPress: the site's title */
+  name?: string
+  /** WordPress: the user may publish and schedule, not only submit */
+  canPublish?: boolean
 }
 export type SyncState = 'queued' | 'uploading' | 'waiting' | 'done' | 'failed' | 'conflict'
 export interface SyncItem {
@@ -255,6 +259,82 @@ export interface PullResult {
   skipped: number
 }
 
+/** WordPress (app/wordpress) as the bridge shows it. */
+export type WPCode =
+  | 'badURL'
+  | 'unreachable'
+  | 'tls'
+  | 'notWordPress'
+  | 'restDisabled'
+  | 'wrongPassword'
+  | 'httpsNeeded'
+  | 'noAppPasswords'
+  | 'noRights'
+  | 'notFound'
+  | 'conflict'
+  | 'tooLarge'
+  | 'rejected'
+  | 'server'
+  | 'badAnswer'
+  | 'photo'
+  | 'article'
+  | 'account'
+export interface WPSiteInfo {
+  name: string
+  home: string
+  displayName: string
+  roles: string[] | null
+  canEdit: boolean
+  canUpload: boolean
+  canPublish: boolean
+}
+export interface WPCheck {
+  ok: boolean
+  code?: WPCode
+  message?: string
+  info: WPSiteInfo
+  account?: Account | null
+}
+export type WPStatus = 'draft' | 'pending' | 'publish' | 'future'
+export interface WPVersion {
+  title: string
+  content: string
+  excerpt: string
+  modifiedGmt?: string
+}
+export interface WPJob {
+  id: string
+  account: string
+  article: string
+  headline: string
+  options: { status?: WPStatus; date?: string }
+  state: 'queued' | 'sending' | 'done' | 'failed' | 'conflict'
+  step?: 'photos' | 'terms' | 'post'
+  photosDone: number
+  photosTotal: number
+  bytesDone: number
+  bytesTotal: number
+  attempts: number
+  nextAttempt?: string
+  errorCode?: WPCode
+  error?: string
+  warnings?: string[] | null
+  postId?: number
+  link?: string
+  postStatus?: string
+  conflict?: { site: WPVersion; mine: WPVersion } | null
+}
+export interface WPProgress {
+  items: WPJob[] | null
+  total: number
+  done: number
+  failed: number
+  conflicts: number
+  pending: number
+  bytesDone: number
+  bytesTotal: number
+}
+
 /** photoURL is where the window loads a photo's file from (app/photos.URLPrefix). */
 export function photoURL(id: string, kind: 'thumb' | 'web' | 'original'): string {
   return `/photo/${id}/${kind}`
@@ -274,6 +354,7 @@ export const events = {
   photosChanged: 'photos:changed',
   syncProgress: 'sync:progress',
   syncPulled: 'sync:pulled',
+  publishProgress: 'publish:progress',
 } as const
 
 /** BackendError is a failed call to Go: what we were doing, and Go's message. */
@@ -357,6 +438,20 @@ export const api = {
       call('action.resolve', () => Sync.Resolve(account, id, choice)),
     remove: (account: string, id: string) => call('action.upload', () => Sync.Remove(account, id)),
     pull: () => call('action.pull', () => Sync.Pull().then(wire<PullResult>)),
+  },
+  wp: {
+    test: (url: string, user: string, password: string) =>
+      call('action.wpTest', () => Sync.TestWordPress(url, user, password).then(wire<WPCheck>)),
+    add: (url: string, user: string, password: string) =>
+      call('action.wpTest', () => Sync.AddWordPress(url, user, password).then(wire<WPCheck>)),
+    ready: (account: string) => call('action.listArticles', () => Sync.ReadyForWordPress(account).then(wire<Summary[] | null>)),
+    publish: (account: string, ids: string[], status: WPStatus, date = '') =>
+      call('action.wpPublish', () => Sync.PublishWordPress(account, ids, wire<bridge.PublishOptions>({ status, date }))),
+    jobs: () => call('action.wpPublish', () => Sync.WordPressJobs().then(wire<WPJob[] | null>)),
+    retry: (id: string) => call('action.wpPublish', () => Sync.RetryWordPress(id)),
+    remove: (id: string) => call('action.wpPublish', () => Sync.RemoveWordPress(id)),
+    resolve: (id: string, choice: 'mine' | 'theirs' | 'cancel') => call('action.resolve', () => Sync.ResolveWordPress(id, choice)),
+    openPost: (id: string) => call('action.wpPublish', () => Sync.OpenPost(id)),
   },
   setSection: (section: string) => call('action.saveSettings', () => App.SetSection(section)),
   setSendOriginals: (on: boolean) => call('action.saveSettings', () => App.SetSendOriginals(on)),
