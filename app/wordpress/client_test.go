@@ -232,3 +232,33 @@ func TestTerms(t *testing.T) {
 		t.Errorf("category %q (&amp; decoded) not listed", name)
 	}
 }
+
+func TestTermCache(t *testing.T) {
+	ctx := context.Background()
+	d := newDesk(t)
+	p := d.publisher()
+	admin := client(t, "admin")
+	name := unique("Kategori cache")
+	if _, _, err := admin.EnsureTerm(ctx, Categories, name); err != nil {
+		t.Fatal(err)
+	}
+	if tc, err := p.Terms("cache"); err != nil || len(tc.Categories) != 0 || !tc.Fetched.IsZero() {
+		t.Fatalf("before any fetch: %+v %v", tc, err)
+	}
+	if _, err := p.RefreshTerms(ctx, "cache", admin); err != nil {
+		t.Fatal(err)
+	}
+	// Offline (a restart, no client): the suggestions are still there.
+	d.reopen()
+	p = d.publisher()
+	tc, err := p.Terms("cache")
+	if err != nil || tc.Fetched.IsZero() || !slices.ContainsFunc(tc.Categories, func(c Term) bool { return c.Name == name }) || len(tc.Tags) == 0 {
+		t.Fatalf("cached: %d categories %d tags %v", len(tc.Categories), len(tc.Tags), err)
+	}
+	if err := p.ForgetAccount("cache"); err != nil {
+		t.Fatal(err)
+	}
+	if tc, _ := p.Terms("cache"); len(tc.Categories) != 0 {
+		t.Errorf("forgotten account still has %d categories", len(tc.Categories))
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -289,15 +290,24 @@ func (p *Publisher) ensureMedia(ctx context.Context, c *Client, j *Job, pid stri
 		if err := p.st.PutJSON(key, rec); err != nil {
 			return articles.WPImage{}, storeErr(err)
 		}
-		base := j.BytesDone
+		// The progress callback runs on the transport's goroutine, which
+		// may still be sending when the answer arrives: it reports a copy.
+		base, snap := j.BytesDone, *j
+		var pmu sync.Mutex
 		m, err = c.UploadMedia(ctx, rec.File, rec.Slug, data, func(sent int64) {
-			j.BytesDone = base + sent
-			p.report(false, *j)
+			pmu.Lock()
+			defer pmu.Unlock()
+			snap.BytesDone = base + sent
+			p.report(false, snap)
 		})
+		pmu.Lock()
+		j.BytesDone = snap.BytesDone
+		pmu.Unlock()
 		if err != nil {
 			j.BytesDone = base
 			return articles.WPImage{}, err
 		}
+		j.BytesDone = base + int64(len(data))
 		rec.ID, rec.URL = m.ID, m.SourceURL
 		if err := p.st.PutJSON(key, rec); err != nil {
 			return articles.WPImage{}, storeErr(err)

@@ -500,6 +500,10 @@ func TestKilledRun(t *testing.T) {
 		t.Fatalf("after the kill the job is %s (%s)", j.State, j.Error)
 	}
 
+	// A SIGKILL would have left the job "sending".
+	if _, err := p.update(JobID(acct, a.ID), func(j *Job) error { j.State = StateSending; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	d.reopen()
 	p2 := d.publisher()
 	run(t, p2, clients(client(t, "author")))
@@ -552,6 +556,16 @@ func TestRightsAndStatus(t *testing.T) {
 	run(t, p, clients(client(t, "author")))
 	if j = job(t, p, "author", a.ID); j.PostStatus != StatusPublish {
 		t.Errorf("re-published as draft: %s", j.PostStatus)
+	}
+
+	// A contributor may not publish.
+	c := d.article(unique("Kontributor"), "", nil, "")
+	if err := p.Enqueue("contrib", c.ID, PostOptions{Status: StatusPublish}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p, clients(client(t, "contributor")))
+	if j = job(t, p, "contrib", c.ID); j.State != StateFailed || j.ErrorCode != CodeNoRights || j.Attempts != 1 {
+		t.Errorf("contributor publishing: %+v", j)
 	}
 
 	// Scheduled.
