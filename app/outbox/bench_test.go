@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,6 +57,7 @@ func BenchmarkUploadLoopback(b *testing.B) {
 		s := startServer(b, nil)
 		s.user("rina", sstore.RoleReporter)
 		c := NewClient(s.url(), "")
+		c.CreationWithUpload = true
 		if _, err := c.Login(b.Context(), "rina", "password-rina", "bench"); err != nil {
 			b.Fatal(err)
 		}
@@ -82,6 +85,7 @@ func BenchmarkUploadLoopback(b *testing.B) {
 		s.user("rina", sstore.RoleReporter)
 		d := newDesk(b, s.url())
 		d.login("rina")
+		d.client.CreationWithUpload = true
 		jpg, jsize := benchJPEG(b, size)
 		pics := &benchPics{file: jpg, size: jsize}
 		var list []string
@@ -242,4 +246,269 @@ func benchJPEG(b *testing.B, size int) (string, int) {
 		b.Fatal(err)
 	}
 	return p, buf.Len()
+}
+
+// Tests of the client's creation-with-upload (Client.CreationWithUpload)
+// against the real server, kept beside the benchmark that measures it.
+
+// photoTraffic counts, per photo (its SHA-256), the upload requests the
+// server got and the body bytes it read, POST and PATCH alike.
+type photoTraffic struct {
+	mu      sync.Mutex
+	bytes   map[string]*atomic.Int64
+	reqs    map[string]int // "POST", "PATCH", "HEAD"
+	dropped atomic.Int64
+}
+
+// wrap counts; drop (may be nil) decides whether a POST's answer is lost
+// (the connection is closed instead) and cut after how many body bytes a
+// POST's connection is cut (0: not cut).
+func (p *photoTraffic) wrap(drop func(hdr http.Header) bool, cut func() int64) func(http.Handler) http.Handler {
+	p.bytes, p.reqs = map[string]*atomic.Int64{}, map[string]int{}
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rest, ok := strings.CutPrefix(r.URL.Path, "/api/v1/photos")
+			if !ok {
+				h.ServeHTTP(w, r)
+				return
+			}
+			sha := strings.TrimPrefix(rest, "/")
+			if r.Method == "POST" {
+				for _, kv := range strings.Split(r.Header.Get("Upload-Metadata"), ",") {
+					if v, ok := strings.CutPrefix(kv, "sha256 "); ok {
+						b, _ := base64.StdEncoding.DecodeString(v)
+						sha = string(b)
+					}
+				}
+			}
+			sha = sha[:min(64, len(sha))]
+			p.mu.Lock()
+			p.reqs[r.Method]++
+			n := p.bytes[sha]
+			if n == nil {
+				n = new(atomic.Int64)
+				p.bytes[sha] = n
+			}
+			p.mu.Unlock()
+			r.Body = &countBody{ReadCloser: r.Body, n: n}
+			if r.Method != "POST" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			if cut != nil {
+				if k := cut(); k > 0 {
+					io.CopyN(io.Discard, r.Body, k)
+					if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+						c.Close()
+						return
+					}
+				}
+			}
+			rec := &recorder{h: http.Header{}, code: 200}
+			h.ServeHTTP(rec, r)
+			if drop != nil && drop(rec.h) {
+				if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					p.dropped.Add(1)
+					c.Close()
+					return
+				}
+			}
+			for k, v := range rec.h {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.code)
+			w.Write([]byte(rec.body.String()))
+		})
+	}
+}
+
+func (p *photoTraffic) count(method string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reqs[method]
+}
+
+func (p *photoTraffic) read(sha string) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := p.bytes[sha]; n != nil {
+		return n.Load()
+	}
+	return 0
+}
+
+func newUpload(t testing.TB, size int) *Upload {
+	data := make([]byte, size)
+	rand.Read(data)
+	sum := sha256.Sum256(data)
+	return &Upload{SHA256: hex.EncodeToString(sum[:]), Filename: "x.jpg", Data: data}
+}
+
+func TestCreationWithUpload(t *testing.T) {
+	t.Parallel()
+	var tr photoTraffic
+	s := startServer(t, tr.wrap(nil, nil))
+	s.user("rina", sstore.RoleReporter)
+	c := NewClient(s.url(), "")
+	c.CreationWithUpload, c.ChunkSize = true, 64<<10
+	if _, err := c.Login(t.Context(), "rina", "password-rina", "test"); err != nil {
+		t.Fatal(err)
+	}
+	// A photo of one chunk: one request.
+	u := newUpload(t, 40<<10)
+	if err := c.UploadPhoto(t.Context(), u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tr.count("POST") != 1 || tr.count("PATCH") != 0 || tr.count("HEAD") != 0 || !s.blobs.Has(u.SHA256) || u.Offset != 40<<10 {
+		t.Fatalf("requests %v, blob %v, offset %d", tr.reqs, s.blobs.Has(u.SHA256), u.Offset)
+	}
+	// Four chunks: a POST and three PATCHes.
+	u = newUpload(t, 200<<10)
+	sent := c.BytesSent()
+	if err := c.UploadPhoto(t.Context(), u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tr.count("POST") != 2 || tr.count("PATCH") != 3 || tr.count("HEAD") != 0 || !s.blobs.Has(u.SHA256) {
+		t.Fatalf("requests %v, blob %v", tr.reqs, s.blobs.Has(u.SHA256))
+	}
+	if n := c.BytesSent() - sent; n != 200<<10 || tr.read(u.SHA256) != 200<<10 {
+		t.Fatalf("sent %d, the server read %d, for %d", n, tr.read(u.SHA256), 200<<10)
+	}
+	// Without the option: a POST, then PATCHes.
+	c.CreationWithUpload = false
+	u = newUpload(t, 40<<10)
+	if err := c.UploadPhoto(t.Context(), u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tr.count("POST") != 3 || tr.count("PATCH") != 4 || !s.blobs.Has(u.SHA256) {
+		t.Fatalf("requests %v, blob %v", tr.reqs, s.blobs.Has(u.SHA256))
+	}
+}
+
+// The answer of a POST that stored the whole photo is lost: the retry
+// (a new attempt, no location known) hears "complete" without sending the
+// photo to the upload again.
+func TestCreationWithUploadLostAnswer(t *testing.T) {
+	t.Parallel()
+	var tr photoTraffic
+	var once atomic.Bool
+	s := startServer(t, tr.wrap(func(hdr http.Header) bool {
+		return hdr.Get("Photo-Complete") == "true" && once.CompareAndSwap(false, true)
+	}, nil))
+	s.user("rina", sstore.RoleReporter)
+	c := NewClient(s.url(), "")
+	c.CreationWithUpload = true
+	if _, err := c.Login(t.Context(), "rina", "password-rina", "test"); err != nil {
+		t.Fatal(err)
+	}
+	u := newUpload(t, 300<<10)
+	err := c.UploadPhoto(t.Context(), u, nil)
+	if err == nil || !Retryable(err) || tr.dropped.Load() != 1 || u.Location != "" {
+		t.Fatalf("first attempt: %v (dropped %d, location %q)", err, tr.dropped.Load(), u.Location)
+	}
+	u = &Upload{SHA256: u.SHA256, Filename: u.Filename, Data: u.Data}
+	if err := c.UploadPhoto(t.Context(), u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.blobCount(); n != 1 || tr.count("POST") != 2 || tr.count("PATCH") != 0 {
+		t.Fatalf("%d blobs, requests %v", n, tr.reqs)
+	}
+}
+
+// The connection is cut during a POST that carries the first chunk: the
+// next attempt (no location known) POSTs the chunk again, the server
+// appends what the upload lacks of it, and the rest follows by PATCH; the
+// server reads less than one chunk more than the photo.
+func TestCreationWithUploadCut(t *testing.T) {
+	t.Parallel()
+	var tr photoTraffic
+	var cuts atomic.Int64
+	const size, chunk, cutAt = 700 << 10, 256 << 10, 100 << 10
+	s := startServer(t, tr.wrap(nil, func() int64 {
+		if cuts.Add(1) == 1 {
+			return cutAt
+		}
+		return 0
+	}))
+	s.user("rina", sstore.RoleReporter)
+	c := NewClient(s.url(), "")
+	c.CreationWithUpload, c.ChunkSize = true, chunk
+	if _, err := c.Login(t.Context(), "rina", "password-rina", "test"); err != nil {
+		t.Fatal(err)
+	}
+	u := newUpload(t, size)
+	if err := c.UploadPhoto(t.Context(), u, nil); err == nil || !Retryable(err) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	u = &Upload{SHA256: u.SHA256, Filename: u.Filename, Data: u.Data}
+	if err := c.UploadPhoto(t.Context(), u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !s.blobs.Has(u.SHA256) {
+		t.Fatal("no blob")
+	}
+	extra := tr.read(u.SHA256) - size
+	t.Logf("requests %v; the server read %d bytes more than the photo", tr.reqs, extra)
+	if extra < 0 || extra > chunk {
+		t.Fatalf("the server read %d bytes for %d", tr.read(u.SHA256), size)
+	}
+}
+
+// The server is killed and restarted in the middle of a batch sent with
+// creation-with-upload: every photo arrives, and the server reads at most
+// one chunk more than each photo.
+func TestCreationWithUploadServerKilled(t *testing.T) {
+	t.Parallel()
+	var tr photoTraffic
+	var s *server
+	var once sync.Once
+	killed := make(chan struct{})
+	var reqs atomic.Int64
+	count := tr.wrap(nil, nil)
+	s = startServer(t, func(h http.Handler) http.Handler {
+		h = count(h)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if (r.Method == "PATCH" || r.Method == "POST") && strings.HasPrefix(r.URL.Path, "/api/v1/photos") && reqs.Add(1) == 12 {
+				once.Do(func() {
+					go func() { // kill while this request is being read
+						time.Sleep(2 * time.Millisecond)
+						s.stop()
+						time.Sleep(100 * time.Millisecond)
+						s.start()
+						close(killed)
+					}()
+				})
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	s.user("rina", sstore.RoleReporter)
+	d := newDesk(t, s.url())
+	d.login("rina")
+	d.client.CreationWithUpload, d.client.ChunkSize = true, 16<<10
+	ph := d.importPhotos(noiseJPEGs(t, 12, 3)...)
+	a := d.newArticle("Server mati", ph...)
+	ob := d.outbox(fast)
+	if err := ob.Enqueue([]string{a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ob)
+	select {
+	case <-killed:
+	default:
+		t.Fatal("the server was never killed")
+	}
+	wantAll(t, ob, StateDone)
+	checkPhotos(t, s, d, ob)
+	items, _ := ob.Items()
+	for _, it := range items {
+		if it.Kind != KindPhoto {
+			continue
+		}
+		if extra := tr.read(it.SHA256) - it.BytesTotal; extra < 0 || extra > d.client.ChunkSize {
+			t.Errorf("photo %s: server read %d bytes for %d (more than one chunk again)", it.LocalID, tr.read(it.SHA256), it.BytesTotal)
+		} else if extra > 0 {
+			t.Logf("photo %s: %d bytes sent twice", it.LocalID, extra)
+		}
+	}
 }

@@ -137,6 +137,9 @@ func (s *hashingStore) digest(id, bin string, size int64) *blobs.Digest {
 
 func (s *hashingStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error) {
 	up, err := s.FileStore.NewUpload(ctx, info)
+	if release, ok := ctx.Value(createdKey{}).(func()); ok {
+		release() // the upload exists: a retried POST finds it
+	}
 	if err != nil {
 		return nil, err
 	}

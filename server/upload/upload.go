@@ -24,15 +24,20 @@
 // Glossary:
 //
 //   - upload: a tus resource, DIR/<id> (bytes so far) and DIR/<id>.info
-//     (tusd's JSON), id = 32 hex digits derived from (user, sha256), so a
-//     retried creation finds the same upload again.
+//     (tusd's JSON). Its id is the photo's sha256 followed by an owner tag
+//     (16 hex digits derived from (user, sha256)): a retried creation finds
+//     the same upload again, and once the upload became a blob its id
+//     alone says which blob it became and whose upload it was.
+//   - finished upload: an id without DIR/<id>.info whose blob is stored. It
+//     answers its owner "complete" (HEAD, PATCH), so a client whose last
+//     answer was lost still learns it, with no record kept per upload.
 //   - moved upload: DIR/<id>.info without DIR/<id> while the blob exists:
-//     finish moved the file into the blob store but stopped before the done
-//     record (a crash, the database down). It is complete; the next HEAD or
-//     PATCH finishes it.
-//   - done record: DIR/<id>.done, written when an upload became a blob; it
-//     lets a client whose last answer was lost still learn "complete".
-//     Done records are removed after 7 days.
+//     finish moved the file into the blob store but stopped before it was
+//     recorded (a crash, the database down). It is complete; the next HEAD
+//     or PATCH finishes it.
+//   - legacy upload: a 32-hex-digit id made by an older server (a hash of
+//     (user, sha256)); it is served as before, and when it finished, its
+//     done record DIR/<id>.done (removed after 7 days) answers for it.
 //   - blob: the finished photo in the blob store, named by its SHA-256.
 //
 // Locking: uploads are locked with tusd's memorylocker, which is correct
@@ -47,6 +52,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -109,8 +115,9 @@ type handler struct {
 	log    *slog.Logger
 
 	// creating serialises creations of the same upload id (striped by the
-	// id's first byte), so a retried POST never truncates an upload that a
-	// concurrent POST just created.
+	// id's owner tag), so a retried POST never truncates an upload that a
+	// concurrent POST just created. It is held until the upload exists,
+	// not while a POST's body arrives (createdKey).
 	creating [256]sync.Mutex
 
 	// finishes that used the hash taken while the bytes arrived (fast) or
@@ -119,6 +126,11 @@ type handler struct {
 }
 
 type ctxKey struct{}
+
+// createdKey carries, in a POST's context, the function that releases the
+// creation lock once the file store made the upload (hashingStore.NewUpload
+// calls it), so that the first chunk a POST carries is received without it.
+type createdKey struct{}
 
 // New builds the endpoint. It serves cfg.BasePath (POST creates) and
 // everything under it; mount it there without stripping the prefix.
@@ -305,20 +317,30 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, user string) {
 	}
 
 	id := uploadID(user, sha)
-	mu := &h.creating[id[0]]
+	mu := &h.creating[stripe(id)]
 	mu.Lock()
-	defer mu.Unlock()
-	// A done record without the blob is stale (the blob was removed since).
-	_ = os.Remove(h.donePath(id))
-	if up, err := h.store.GetUpload(ctx, id); err == nil {
+	var once sync.Once
+	release := func() { once.Do(mu.Unlock) }
+	defer release()
+	up, err := h.store.GetUpload(ctx, id)
+	if errors.Is(err, tusd.ErrNotFound) {
+		// An upload an older server made for the same photo (its id was
+		// another hash of the same two), e.g. before an upgrade.
+		if up, err = h.store.GetUpload(ctx, legacyID(user, sha)); err == nil {
+			id = legacyID(user, sha)
+		}
+	}
+	if err == nil {
 		info, _ := up.GetInfo(ctx)
 		if info.Size == size {
 			// A retried creation: the same upload, from where it got to.
-			hd := w.Header()
-			hd.Set("Tus-Resumable", "1.0.0")
-			hd.Set("Location", h.location(r, id))
-			hd.Set("Upload-Offset", strconv.FormatInt(info.Offset, 10))
-			w.WriteHeader(http.StatusCreated)
+			release()
+			if r.Header.Get("Content-Type") == "application/offset+octet-stream" && info.Offset < size {
+				h.resumeInPost(w, r, id, info.Offset)
+				return
+			}
+			drain(r.Body, size)
+			h.answerCreated(w, r, id, info.Offset)
 			return
 		}
 		// Same photo, another length: the old upload cannot be right.
@@ -330,8 +352,78 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, user string) {
 		h.internal(w, r, err)
 		return
 	}
-	h.toTus(w, r, "")
+	// tusd creates the upload (preCreate fixes its id), releases the
+	// creation lock (hashingStore.NewUpload), and writes a first chunk
+	// the POST carries (creation-with-upload), finishing the upload when
+	// that was every byte.
+	h.toTus(w, r.WithContext(context.WithValue(ctx, createdKey{}, release)), "")
 }
+
+// answerCreated answers a POST that found its upload at offset off.
+func (h *handler) answerCreated(w http.ResponseWriter, r *http.Request, id string, off int64) {
+	hd := w.Header()
+	hd.Set("Tus-Resumable", "1.0.0")
+	hd.Set("Location", h.location(r, id))
+	hd.Set("Upload-Offset", strconv.FormatInt(off, 10))
+	w.WriteHeader(http.StatusCreated)
+}
+
+// resumeInPost answers a retried POST that carries the photo's first bytes
+// for an upload that has off of them (the first POST was cut, or its answer
+// lost): the bytes the upload has are skipped and the rest appended as by a
+// PATCH at off, so a cut POST costs no more bytes again than a cut PATCH.
+// The answer is that of the PATCH, with 201 and Location for its 204.
+func (h *handler) resumeInPost(w http.ResponseWriter, r *http.Request, id string, off int64) {
+	bp := drainPool.Get().(*[]byte)
+	_, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{io.LimitReader(r.Body, off)}, *bp)
+	drainPool.Put(bp)
+	if err != nil {
+		return // the connection is gone
+	}
+	if r.ContentLength >= 0 && r.ContentLength <= off {
+		h.answerCreated(w, r, id, off) // nothing new
+		return
+	}
+	p := r.Clone(r.Context())
+	p.Method = http.MethodPatch
+	p.Header.Del("Upload-Length") // a PATCH's would declare a deferred length
+	p.Header.Del("Upload-Metadata")
+	p.Header.Set("Upload-Offset", strconv.FormatInt(off, 10))
+	if r.ContentLength >= 0 {
+		p.ContentLength = r.ContentLength - off
+		p.Header.Set("Content-Length", strconv.FormatInt(p.ContentLength, 10))
+	}
+	h.toTus(&createdWriter{ResponseWriter: w, loc: h.location(r, id)}, p, id)
+}
+
+// createdWriter turns a PATCH's 204 into a POST's 201 with Location.
+type createdWriter struct {
+	http.ResponseWriter
+	loc string
+}
+
+func (c *createdWriter) WriteHeader(status int) {
+	if status == http.StatusNoContent {
+		c.Header().Set("Location", c.loc)
+		status = http.StatusCreated
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *createdWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// drain reads and drops what is left of a request body, at most max bytes
+// (more, and the server closes the connection instead).
+func drain(body io.Reader, max int64) {
+	if body == nil || body == http.NoBody {
+		return
+	}
+	bp := drainPool.Get().(*[]byte)
+	io.CopyBuffer(io.Discard, struct{ io.Reader }{io.LimitReader(body, max)}, *bp)
+	drainPool.Put(bp)
+}
+
+var drainPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // preCreate fixes the new upload's id and keeps only the metadata Warta
 // uses, with the owner taken from the authenticated request.
@@ -405,13 +497,17 @@ func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	if err != nil {
 		return fmt.Errorf("finish upload %s: %w", id, err)
 	}
-	rec := done{SHA: sha, Size: info.Size, Owner: info.MetaData["owner"], At: time.Now().UTC()}
-	b, _ := json.Marshal(rec)
-	if err := writeDone(h.donePath(id), b); err != nil {
-		return fmt.Errorf("finish upload %s: %w", id, err)
+	owner := info.MetaData["owner"]
+	if isLegacy(id) {
+		// Only a legacy id needs a record to answer for it once finished.
+		rec := done{SHA: sha, Size: info.Size, Owner: owner, At: time.Now().UTC()}
+		b, _ := json.Marshal(rec)
+		if err := writeDone(h.donePath(id), b); err != nil {
+			return fmt.Errorf("finish upload %s: %w", id, err)
+		}
 	}
 	h.removeUpload(id)
-	h.log.Info("photo received", "sha256", sha, "size", info.Size, "owner", rec.Owner)
+	h.log.Info("photo received", "sha256", sha, "size", info.Size, "owner", owner)
 	return nil
 }
 
@@ -424,7 +520,7 @@ func (h *handler) removeUpload(id string) {
 	}
 }
 
-// done is the record of an upload that became a blob.
+// done is the record of a legacy upload that became a blob.
 type done struct {
 	SHA   string    `json:"sha256"`
 	Size  int64     `json:"size"`
@@ -500,17 +596,9 @@ func (h *handler) sweepDone(now time.Time) {
 // resource answers HEAD, PATCH and DELETE on an upload.
 func (h *handler) resource(w http.ResponseWriter, r *http.Request, user, id string) {
 	ctx := r.Context()
-	if d, ok := h.readDone(id); ok {
-		if d.Owner != user {
-			writeError(w, r, http.StatusForbidden, "forbidden", "this upload belongs to someone else")
-			return
-		}
-		h.answerDone(w, r, id, d.Size)
-		return
-	}
 	info, moved, err := h.getInfo(ctx, id)
 	if errors.Is(err, tusd.ErrNotFound) {
-		writeError(w, r, http.StatusNotFound, "not_found", "no such upload; create it again")
+		h.answerFinished(w, r, user, id)
 		return
 	}
 	if err != nil {
@@ -531,7 +619,7 @@ func (h *handler) resource(w http.ResponseWriter, r *http.Request, user, id stri
 	if r.Method != http.MethodDelete && !info.SizeIsDeferred && info.Offset == info.Size {
 		// Every byte arrived but the upload was not finished (the server
 		// stopped, or a step failed): finish it now.
-		h.finishLate(w, r, id)
+		h.finishLate(w, r, user, id)
 		return
 	}
 	h.toTus(w, r, id)
@@ -564,7 +652,7 @@ func (h *handler) getInfo(ctx context.Context, id string) (info tusd.FileInfo, m
 }
 
 // finishLate finishes a complete upload under its lock and answers.
-func (h *handler) finishLate(w http.ResponseWriter, r *http.Request, id string) {
+func (h *handler) finishLate(w http.ResponseWriter, r *http.Request, user, id string) {
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
 	lock, err := h.locker.NewLock(id)
@@ -577,13 +665,9 @@ func (h *handler) finishLate(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	defer lock.Unlock()
-	if d, ok := h.readDone(id); ok { // finished while we waited
-		h.answerDone(w, r, id, d.Size)
-		return
-	}
 	info, _, err := h.getInfo(ctx, id)
-	if errors.Is(err, tusd.ErrNotFound) {
-		writeError(w, r, http.StatusNotFound, "not_found", "no such upload; create it again")
+	if errors.Is(err, tusd.ErrNotFound) { // finished while we waited, or gone
+		h.answerFinished(w, r, user, id)
 		return
 	}
 	if err != nil {
@@ -600,6 +684,44 @@ func (h *handler) finishLate(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	h.answerDone(w, r, id, info.Size)
+}
+
+// answerFinished answers HEAD, PATCH or DELETE on an upload id that has no
+// upload (any more): as a finished upload when it became a blob and belongs
+// to user, 403 when it belongs to someone else, 404 otherwise.
+func (h *handler) answerFinished(w http.ResponseWriter, r *http.Request, user, id string) {
+	if isLegacy(id) {
+		if d, ok := h.readDone(id); ok {
+			if d.Owner != user {
+				writeError(w, r, http.StatusForbidden, "forbidden", "this upload belongs to someone else")
+				return
+			}
+			h.answerDone(w, r, id, d.Size)
+			return
+		}
+		writeError(w, r, http.StatusNotFound, "not_found", "no such upload; create it again")
+		return
+	}
+	sha := id[:64]
+	have, err := h.haveBlob(r.Context(), sha)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	if !have {
+		writeError(w, r, http.StatusNotFound, "not_found", "no such upload; create it again")
+		return
+	}
+	if id != uploadID(user, sha) {
+		writeError(w, r, http.StatusForbidden, "forbidden", "this upload belongs to someone else")
+		return
+	}
+	n, err := h.cfg.Blobs.Size(sha)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	h.answerDone(w, r, id, n)
 }
 
 // answerDone answers HEAD, PATCH or DELETE on an upload that became a blob.
@@ -623,8 +745,11 @@ func (h *handler) answerDone(w http.ResponseWriter, r *http.Request, id string, 
 		hd.Set(HeaderComplete, "true")
 		w.WriteHeader(http.StatusNoContent)
 	case http.MethodDelete:
-		// The photo stays (other articles may use it); only the record goes.
-		os.Remove(h.donePath(id))
+		// The photo stays (other articles may use it); only a legacy
+		// upload's record goes.
+		if isLegacy(id) {
+			os.Remove(h.donePath(id))
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -697,16 +822,43 @@ func (h *handler) tusError(err error) error {
 	return jsonTusError(http.StatusInternalServerError, "internal", "the server could not store the photo; HEAD the upload to finish it")
 }
 
-// uploadID is the upload id of user's upload of the photo sha: 32 hex
-// digits, like tusd's own ids, so a retried POST finds the same upload.
+// uploadID is the upload id of user's upload of the photo sha: sha itself
+// and an owner tag, 80 hex digits in all, so that a retried POST finds the
+// same upload and a finished upload is answered from its blob.
 func uploadID(user, sha string) string {
+	s := sha256.Sum256([]byte("warta/upload-owner\x00" + user + "\x00" + sha))
+	return sha + hex.EncodeToString(s[:8])
+}
+
+// legacyID is the id older servers gave user's upload of sha: 32 hex
+// digits.
+func legacyID(user, sha string) string {
 	s := sha256.Sum256([]byte("warta/upload\x00" + user + "\x00" + sha))
 	return hex.EncodeToString(s[:16])
 }
 
-// validID reports whether s can be an upload id: 32 lower-case hex digits.
+// Lengths of upload ids.
+const (
+	idLen       = 64 + 16
+	legacyIDLen = 32
+)
+
+func isLegacy(id string) bool { return len(id) == legacyIDLen }
+
+// stripe is the creation lock stripe of a valid id: a byte of its tag (a
+// legacy id's first byte).
+func stripe(id string) byte {
+	if isLegacy(id) {
+		return id[0]
+	}
+	b, _ := hex.DecodeString(id[64:66])
+	return b[0]
+}
+
+// validID reports whether s can be an upload id: 80 (or, made by an older
+// server, 32) lower-case hex digits.
 func validID(s string) bool {
-	if len(s) != 32 {
+	if len(s) != idLen && len(s) != legacyIDLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

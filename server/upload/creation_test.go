@@ -1,0 +1,298 @@
+package upload
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+)
+
+// createWith POSTs a new upload carrying chunk, the photo's first bytes
+// (tus creation-with-upload); the location is returned as a path.
+func (c *client) createWith(sha string, size int64, chunk []byte) (resp, string, error) {
+	r, err := c.do("POST", base, map[string]string{
+		"Upload-Length":   strconv.FormatInt(size, 10),
+		"Upload-Metadata": "sha256 " + b64(sha),
+		"Content-Type":    "application/offset+octet-stream",
+	}, bytes.NewReader(chunk))
+	if err != nil {
+		return r, "", err
+	}
+	loc := r.header.Get("Location")
+	if loc != "" {
+		u, err := url.Parse(loc)
+		if err != nil {
+			return r, "", err
+		}
+		loc = u.Path
+	}
+	return r, loc, nil
+}
+
+func TestCreationWithUploadWholePhoto(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	data := randBytes(t, 300<<10)
+	r, loc, err := c.createWith(shaOf(data), int64(len(data)), data)
+	if err != nil || r.status != http.StatusCreated || loc == "" || r.header.Get(HeaderComplete) != "true" ||
+		r.header.Get("Upload-Offset") != strconv.Itoa(len(data)) {
+		t.Fatalf("POST with the photo: %d %v %s %v", r.status, r.header, r.body, err)
+	}
+	e.checkBlob(t, data)
+	if p := e.partials(t); len(p) != 0 {
+		t.Fatalf("upload files left: %v", p)
+	}
+	if e.h.fast.Load() != 1 || e.h.reread.Load() != 0 {
+		t.Errorf("finishes: fast %d, reread %d; want the hash taken on arrival", e.h.fast.Load(), e.h.reread.Load())
+	}
+	// The answer was lost: the retried POST hears "complete" and sends
+	// nothing to the upload.
+	r, loc2, _ := c.createWith(shaOf(data), int64(len(data)), data)
+	if r.status != http.StatusOK || r.header.Get(HeaderComplete) != "true" || loc2 != "" {
+		t.Fatalf("retried POST: %d %v", r.status, r.header)
+	}
+	// So does a HEAD on the location, also after a restart; another
+	// user's is refused.
+	e.stop()
+	e.start(t)
+	c = e.client("tok-rina")
+	if off, r, _ := c.head(loc); r.status != 200 || off != int64(len(data)) || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("HEAD after restart: %d %d %v", r.status, off, r.header)
+	}
+	if r, _ := c.patch(loc, int64(len(data)), nil); r.status != 204 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("repeated last PATCH: %d %s", r.status, r.body)
+	}
+	if r, _ := c.patch(loc, 0, data[:10]); r.status != 409 {
+		t.Fatalf("PATCH at 0 of a finished upload: %d %s", r.status, r.body)
+	}
+	if _, r, _ := e.client("tok-budi").head(loc); r.status != 403 {
+		t.Fatalf("another user's HEAD: %d", r.status)
+	}
+	if e.rec.adds != 1 {
+		t.Errorf("%d AddBlob calls", e.rec.adds)
+	}
+}
+
+func TestCreationWithUploadFirstChunk(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	data := randBytes(t, 700<<10)
+	const chunk = 256 << 10
+	sha := shaOf(data)
+	r, loc, err := c.createWith(sha, int64(len(data)), data[:chunk])
+	if err != nil || r.status != http.StatusCreated || loc == "" || r.header.Get(HeaderComplete) == "true" ||
+		r.header.Get("Upload-Offset") != strconv.Itoa(chunk) {
+		t.Fatalf("POST with the first chunk: %d %v %s %v", r.status, r.header, r.body, err)
+	}
+	// A retried POST with the chunk again: the same upload, at its offset;
+	// the chunk is not written twice.
+	r, loc2, _ := c.createWith(sha, int64(len(data)), data[:chunk])
+	if r.status != http.StatusCreated || loc2 != loc || r.header.Get("Upload-Offset") != strconv.Itoa(chunk) {
+		t.Fatalf("retried POST: %d %q %v %s", r.status, loc2, r.header, r.body)
+	}
+	if fi, err := os.Stat(filepath.Join(e.data, "uploads", loc[strings.LastIndex(loc, "/")+1:])); err != nil || fi.Size() != chunk {
+		t.Fatalf("upload file after the retried POST: %v", err)
+	}
+	// One with a longer first chunk: what the upload lacks of it is
+	// appended.
+	r, loc2, _ = c.createWith(sha, int64(len(data)), data[:chunk+1000])
+	if r.status != http.StatusCreated || loc2 != loc || r.header.Get("Upload-Offset") != strconv.Itoa(chunk+1000) || r.header.Get(HeaderComplete) == "true" {
+		t.Fatalf("retried POST, longer: %d %q %v %s", r.status, loc2, r.header, r.body)
+	}
+	r, _, err = c.send(loc, data, chunk+1000, chunk)
+	if err != nil || r.status != 204 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("the rest: %d %s %v", r.status, r.body, err)
+	}
+	e.checkBlob(t, data)
+	if e.h.reread.Load() != 0 {
+		t.Errorf("%d finishes read the file again", e.h.reread.Load())
+	}
+}
+
+func TestCreationWithUploadFirstChunkPlain(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	data := randBytes(t, 700<<10)
+	const chunk = 256 << 10
+	sha := shaOf(data)
+	r, loc, err := c.createWith(sha, int64(len(data)), data[:chunk])
+	if err != nil || r.status != http.StatusCreated || loc == "" || r.header.Get("Upload-Offset") != strconv.Itoa(chunk) {
+		t.Fatalf("POST with the first chunk: %d %v %s %v", r.status, r.header, r.body, err)
+	}
+	r, _, err = c.send(loc, data, chunk, chunk)
+	if err != nil || r.status != 204 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("the rest: %d %s %v", r.status, r.body, err)
+	}
+	e.checkBlob(t, data)
+	if e.h.reread.Load() != 0 {
+		t.Errorf("%d finishes read the file again", e.h.reread.Load())
+	}
+}
+
+func TestCreationWithUploadMismatch(t *testing.T) {
+	e := newEnv(t, 0)
+	data := randBytes(t, 50<<10)
+	claimed := shaOf([]byte("another photo"))
+	r, _, _ := e.client("tok-rina").createWith(claimed, int64(len(data)), data)
+	if r.status != StatusChecksumMismatch || r.errCode() != "checksum_mismatch" {
+		t.Fatalf("POST: %d %s", r.status, r.body)
+	}
+	if e.blobs.Has(claimed) || len(e.partials(t)) != 0 {
+		t.Fatalf("left: blob %v, %v", e.blobs.Has(claimed), e.partials(t))
+	}
+}
+
+func TestCreationWithUploadCut(t *testing.T) {
+	e := newEnv(t, 0)
+	data := randBytes(t, 1<<20)
+	sha := shaOf(data)
+	// The POST dies after about 300 KiB of its body.
+	proxy, served := cutProxy(t, strings.TrimPrefix(e.srv.URL, "http://"), 300<<10)
+	pc := &client{url: "http://" + proxy, token: "tok-rina", hc: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}}
+	if r, _, err := pc.createWith(sha, int64(len(data)), data); err == nil && r.status < 300 {
+		t.Fatalf("the cut POST succeeded: %d", r.status)
+	}
+	select {
+	case <-served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never finished the cut request")
+	}
+	kept := e.uploadSize(t, uploadID("rina", sha))
+	if kept <= 0 || kept > 300<<10 {
+		t.Fatalf("%d bytes kept of the cut POST", kept)
+	}
+	t.Logf("offset after the cut: %d", kept)
+	// The client does not know the location: it POSTs again with the
+	// chunk (here, all of the photo); the bytes the upload has are
+	// skipped, the rest appended, and the photo finished.
+	c := e.client("tok-rina")
+	r, loc, err := c.createWith(sha, int64(len(data)), data)
+	if err != nil || r.status != 201 || loc == "" || r.header.Get(HeaderComplete) != "true" || r.header.Get("Upload-Offset") != strconv.Itoa(len(data)) {
+		t.Fatalf("retried POST: %d %v %s %v", r.status, r.header, r.body, err)
+	}
+	e.checkBlob(t, data)
+	if e.h.reread.Load() != 0 {
+		t.Errorf("%d finishes read the file again", e.h.reread.Load())
+	}
+}
+
+// uploadSize is the size of the upload file of id.
+func (e *env) uploadSize(t *testing.T, id string) int64 {
+	t.Helper()
+	fi, err := os.Stat(filepath.Join(e.data, "uploads", id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// A POST whose body is slow to come holds no lock that a retried POST of
+// the same photo (the client reconnected) would wait for.
+func TestCreationWithUploadSlowBody(t *testing.T) {
+	e := newEnv(t, 0)
+	data := randBytes(t, 200<<10)
+	sha := shaOf(data)
+	body := &slowBody{first: data[:50<<10], sent: make(chan struct{}), release: make(chan struct{})}
+	req, _ := http.NewRequest("POST", e.srv.URL+base, body)
+	req.ContentLength = int64(len(data))
+	req.Header.Set("Authorization", "Bearer tok-rina")
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
+	req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	errc := make(chan error, 1)
+	go func() {
+		res, err := e.srv.Client().Do(req)
+		if err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+		errc <- err
+	}()
+	<-body.sent
+	done := make(chan resp, 1)
+	go func() {
+		r, _, _ := e.client("tok-rina").create(sha, int64(len(data)), "")
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		if r.status != 201 {
+			t.Fatalf("retried POST: %d %s", r.status, r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the retried POST waits for the slow one")
+	}
+	close(body.release)
+	<-errc
+}
+
+// Uploads made by an older server (32-hex-digit ids, done records) are
+// still found, resumed and answered.
+func TestLegacyUpload(t *testing.T) {
+	e := newEnv(t, 0)
+	data := randBytes(t, 100<<10)
+	sha := shaOf(data)
+	id := legacyID("rina", sha)
+	ctx := context.Background()
+	up, err := e.h.store.NewUpload(ctx, tusd.FileInfo{ID: id, Size: int64(len(data)), MetaData: tusd.MetaData{"sha256": sha, "owner": "rina"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := up.WriteChunk(ctx, 0, bytes.NewReader(data[:40<<10])); err != nil {
+		t.Fatal(err)
+	}
+	e.stop()
+	e.start(t) // a new server
+	c := e.client("tok-rina")
+	r, loc, _ := c.create(sha, int64(len(data)), "")
+	if r.status != 201 || !strings.HasSuffix(loc, "/"+id) || r.header.Get("Upload-Offset") != strconv.Itoa(40<<10) {
+		t.Fatalf("POST: %d %q %v", r.status, loc, r.header)
+	}
+	if _, r, _ := e.client("tok-budi").head(loc); r.status != 403 {
+		t.Fatalf("another user's HEAD: %d", r.status)
+	}
+	if r, _, err := c.send(loc, data, 40<<10, 1<<20); err != nil || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("resume: %d %s %v", r.status, r.body, err)
+	}
+	e.checkBlob(t, data)
+	if _, err := os.Stat(filepath.Join(e.data, "uploads", id+".done")); err != nil {
+		t.Fatalf("no done record: %v", err)
+	}
+	if off, r, _ := c.head(loc); r.status != 200 || off != int64(len(data)) || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("HEAD after: %d %d %v", r.status, off, r.header)
+	}
+	if _, r, _ := e.client("tok-budi").head(loc); r.status != 403 {
+		t.Fatalf("another user's HEAD after: %d", r.status)
+	}
+}
+
+// A new upload leaves no file behind once finished: no done record.
+func TestNoRecordPerUpload(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	for range 3 {
+		if r, err := c.upload(randBytes(t, 20<<10), 8<<10, ""); err != nil || r.status != 204 {
+			t.Fatal(r.status, err)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(e.data, "uploads"))
+	for _, x := range ents {
+		t.Errorf("left in uploads: %s", x.Name())
+	}
+	// An id whose tag is not the caller's and whose photo is not stored
+	// is unknown.
+	data := randBytes(t, 1000)
+	if _, r, _ := c.head(base + uploadID("budi", shaOf(data))); r.status != 404 {
+		t.Fatalf("HEAD unknown: %d", r.status)
+	}
+}
