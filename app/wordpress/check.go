@@ -123,7 +123,7 @@ func (c *Client) Check(ctx context.Context) (SiteInfo, error) {
 }
 
 func (c *Client) noAppPasswords(op string) error {
-	u, _ := url.Parse(c.site)
+	u, _ := url.Parse(c.URL())
 	if u != nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return &Error{Op: op, Code: CodeHTTPSNeeded, Message: "WordPress turns application passwords off on a site served over plain http; use the site's https:// address"}
 	}
@@ -150,6 +150,7 @@ func (c *Client) index(ctx context.Context) (indexInfo, error) {
 		var e *Error
 		switch {
 		case err == nil && idx.Namespaces != nil:
+			c.followRedirect(a.final)
 			return idx, nil
 		case err == nil:
 			// JSON, but not a REST index.
@@ -174,7 +175,6 @@ func (c *Client) index(ctx context.Context) (indexInfo, error) {
 		case e.Code == CodeServer:
 			return idx, err
 		}
-		_ = a
 		if try > 0 {
 			return idx, &Error{Op: op, Code: CodeRESTDisabled, Message: "the site announces a REST API that does not answer"}
 		}
@@ -205,6 +205,24 @@ func (c *Client) index(ctx context.Context) (indexInfo, error) {
 	}
 }
 
+// followRedirect adopts the address a read was redirected to (http to
+// https, a www. host): writes are never redirected.
+func (c *Client) followRedirect(final *url.URL) {
+	if final == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if final.Scheme == c.root.Scheme && final.Host == c.root.Host {
+		return
+	}
+	old := c.root.Scheme + "://" + c.root.Host
+	root := *c.root
+	root.Scheme, root.Host = final.Scheme, final.Host
+	c.root = &root
+	c.site = final.Scheme + "://" + final.Host + strings.TrimPrefix(c.site, old)
+}
+
 // probePage fetches the site's address as a browser would and reports the
 // REST API link it announces and whether it looks like WordPress.
 func (c *Client) probePage(ctx context.Context) (link string, isWP bool, err error) {
@@ -212,7 +230,7 @@ func (c *Client) probePage(ctx context.Context) (link string, isWP bool, err err
 	pctx := ctx
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.site+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL()+"/", nil)
 	if err != nil {
 		return "", false, &Error{Op: op, Code: CodeBadURL, Message: err.Error()}
 	}

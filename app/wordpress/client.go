@@ -56,7 +56,24 @@ func New(siteURL, user, appPassword string, hc *http.Client) (*Client, error) {
 		tr.DialContext = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 		hc = &http.Client{Transport: tr}
 	}
-	c := &Client{site: site, user: user, hc: hc}
+	// A redirect is followed for reads only: Go would turn a redirected
+	// POST into a GET and the upload or the post would silently vanish.
+	own := *hc
+	own.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		// (Go has already turned a redirected POST's method into GET here:
+		// look at the first request.)
+		if m := via[0].Method; m != http.MethodGet && m != http.MethodHead || len(via) >= 5 {
+			return http.ErrUseLastResponse
+		}
+		if to, ok := req.Context().Value(redirectKey{}).(*url.URL); ok {
+			*to = *req.URL
+		}
+		if hc.CheckRedirect != nil {
+			return hc.CheckRedirect(req, via)
+		}
+		return nil
+	}
+	c := &Client{site: site, user: user, hc: &own}
 	if user != "" || appPassword != "" {
 		c.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+appPassword))
 	}
@@ -64,8 +81,13 @@ func New(siteURL, user, appPassword string, hc *http.Client) (*Client, error) {
 	return c, nil
 }
 
-// URL is the site's address as the client uses it.
-func (c *Client) URL() string { return c.site }
+// URL is the site's address as the client uses it (Check may change it
+// when the site redirects, e.g. from http:// to https://).
+func (c *Client) URL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.site
+}
 
 // User is the login name the client signs in with.
 func (c *Client) User() string { return c.user }
@@ -196,7 +218,11 @@ type answer struct {
 	status int
 	header http.Header
 	body   []byte
+	final  *url.URL // where a read was redirected to; nil if it was not
 }
+
+// redirectKey's context value receives the URL a read was redirected to.
+type redirectKey struct{}
 
 // do sends a call. A status ≥ 400 becomes an *Error with WordPress's code
 // and message; an answer that is not JSON becomes CodeBadAnswer.
@@ -208,6 +234,8 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 	pctx := ctx
 	ctx, cancel := context.WithTimeout(ctx, to)
 	defer cancel()
+	var moved url.URL
+	ctx = context.WithValue(ctx, redirectKey{}, &moved)
 	var body io.Reader
 	switch {
 	case k.raw != nil:
@@ -247,11 +275,18 @@ func (c *Client) do(ctx context.Context, k call) (answer, error) {
 		return answer{}, netError(pctx, k.op, err)
 	}
 	a := answer{status: res.StatusCode, header: res.Header, body: b}
+	if moved.Host != "" {
+		a.final = &moved
+	}
 	if len(b) > maxAnswer {
 		return a, &Error{Op: k.op, Code: CodeBadAnswer, Status: res.StatusCode, Message: fmt.Sprintf("the answer is larger than %d MiB", maxAnswer>>20)}
 	}
 	if res.StatusCode >= 400 {
 		return a, answerError(k.op, res, b)
+	}
+	if res.StatusCode >= 300 {
+		return a, &Error{Op: k.op, Code: CodeBadURL, Status: res.StatusCode,
+			Message: fmt.Sprintf("the site moved to %s: test the connection again (or use that address)", res.Header.Get("Location"))}
 	}
 	if k.into != nil {
 		if err := decodeJSON(b, k.into); err != nil {

@@ -74,6 +74,29 @@ func TestCheck(t *testing.T) {
 		}
 	})
 
+	t.Run("redirected", func(t *testing.T) {
+		// The address typed redirects (as http:// to https:// would): Check
+		// follows it and adopts the new address, so writes go straight there.
+		moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, site.URL+r.URL.RequestURI(), http.StatusMovedPermanently)
+		}))
+		defer moved.Close()
+		c, _ := New(moved.URL, site.Admin.Name, site.Admin.AppPassword, nil)
+		if _, _, err := c.EnsureTerm(ctx, Tags, unique("sebelum")); CodeOf(err) != CodeBadURL || !strings.Contains(err.Error(), site.URL) {
+			t.Errorf("a redirected write: %v, want badURL naming the new address", err)
+		}
+		info, err := c.Check(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.URL() != site.URL || info.Home != site.URL {
+			t.Errorf("after Check the client uses %s (home %s), want %s", c.URL(), info.Home, site.URL)
+		}
+		if _, _, err := c.EnsureTerm(ctx, Tags, unique("sesudah")); err != nil {
+			t.Errorf("a write after Check: %v", err)
+		}
+	})
+
 	fail := func(t *testing.T, c *Client, code string, wpCode string) SiteInfo {
 		t.Helper()
 		info, err := c.Check(ctx)

@@ -483,7 +483,7 @@ func (p *Publisher) ensurePost(ctx context.Context, c *Client, j *Job, a article
 			return storeErr(err)
 		}
 		f.Slug, f.Status = rec.Slug, want
-		if want == StatusFuture {
+		if !j.Options.Date.IsZero() {
 			f.DateGMT = wpDate(j.Options.Date)
 		}
 		post, err := c.CreatePost(ctx, f)
@@ -513,9 +513,9 @@ func (p *Publisher) ensurePost(ctx context.Context, c *Client, j *Job, a article
 		}
 	case want != site.Status:
 		f.Status = want
-		if want == StatusFuture {
-			f.DateGMT = wpDate(j.Options.Date)
-		}
+	}
+	if !j.Options.Date.IsZero() {
+		f.DateGMT = wpDate(j.Options.Date)
 	}
 	post, err := c.UpdatePost(ctx, rec.ID, f)
 	if err != nil {

@@ -65,8 +65,10 @@ type PostOptions struct {
 	// and future need the publish_posts right; future needs Date. On a
 	// re-publish a post the site already published (or scheduled) is not
 	// moved back to draft or pending.
-	Status string    `json:"status,omitempty"`
-	Date   time.Time `json:"date,omitzero"` // when a future post goes out
+	Status string `json:"status,omitempty"`
+	// Date is when a future post goes out; with another status it sets
+	// the post's date (a report published later than the event).
+	Date time.Time `json:"date,omitzero"`
 	// Featured is the photo id of the featured image: "" the article's
 	// first photo, "none" no featured image.
 	Featured string `json:"featured,omitempty"`
@@ -180,9 +182,11 @@ type Publisher struct {
 	o    Options
 	log  *slog.Logger
 
-	mu   sync.Mutex // guards read-modify-write of jobs, and prog
-	wake chan struct{}
-	prog *tracker
+	mu     sync.Mutex // guards read-modify-write of jobs, prog and active
+	wake   chan struct{}
+	prog   *tracker
+	active string // the job Run is sending now
+
 }
 
 // NewPublisher returns the publisher whose jobs and remote ids are kept
@@ -343,17 +347,16 @@ func (p *Publisher) Retry(jobID string) error {
 	return err
 }
 
-// Remove drops a job that is not being sent. What it already put on the
+// Remove drops a job that is not being sent right now. What it already put on the
 // site stays there, and stays known: enqueued again, the article updates
 // the same post.
 func (p *Publisher) Remove(jobID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	j, err := p.Item(jobID)
-	if err != nil {
+	if _, err := p.Item(jobID); err != nil {
 		return err
 	}
-	if j.State == StateSending {
+	if p.active == jobID {
 		return fmt.Errorf("remove %s: %w (it is being sent)", jobID, ErrBadState)
 	}
 	return p.st.Delete(keyJob + jobID)
@@ -515,6 +518,14 @@ func (p *Publisher) pick(jobs []Job) (next *Job, wait time.Duration, any bool) {
 // process makes one attempt at a job and records its outcome. Only a
 // store failure is returned.
 func (p *Publisher) process(ctx context.Context, j *Job, clientFor func(string) (*Client, error)) error {
+	p.mu.Lock()
+	p.active = j.ID
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.active = ""
+		p.mu.Unlock()
+	}()
 	cur, err := p.update(j.ID, func(x *Job) error {
 		x.State, x.Dirty, x.Step, x.PhotosDone, x.BytesDone, x.Warnings = StateSending, false, "", 0, 0, nil
 		return nil
