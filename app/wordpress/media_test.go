@@ -3,6 +3,7 @@ package wordpress
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,6 +78,14 @@ func TestMediaUpload(t *testing.T) {
 		t.Errorf("FindMedia of nothing = %v %v", ok, err)
 	}
 
+	// WordPress 6.1's media search matches the file name too (the REST
+	// controller turns wp_allow_query_attachment_by_filename on for it):
+	// the photo id is only in the file name.
+	var hits []Media
+	if st := rest(t, "GET", "/wp/v2/media", "search="+strings.ToLower(ph.ID)+"&context=edit", nil, &hits); st != 200 || len(hits) != 1 || hits[0].ID != m.ID {
+		t.Errorf("search by file name: %d %d hits", st, len(hits))
+	}
+
 	// The file WordPress serves carries the captions.
 	x := exif(t, download(t, got.SourceURL))
 	if x["Caption-Abstract"] != caption || x["Description"] != caption || x["By-line"] != "Masran Rauf" || x["ObjectName"] != "Peninjauan jembatan" {
@@ -86,5 +95,50 @@ func TestMediaUpload(t *testing.T) {
 	// A contributor may not upload.
 	if _, err := client(t, "contributor").UploadMedia(ctx, "x.jpg", "", data, nil); CodeOf(err) != CodeNoRights {
 		t.Errorf("contributor upload: %v, want noRights", err)
+	}
+}
+
+// TestAdoptUnfinishedUpload: an upload whose request ended while WordPress
+// was still making the image sizes (the attachment exists, its metadata
+// does not) is adopted and finished, not uploaded again.
+func TestAdoptUnfinishedUpload(t *testing.T) {
+	ctx := context.Background()
+	d := newDesk(t)
+	ph := d.photo("setengah.jpg", 501, map[string]string{"caption": "Setengah jadi."})
+	p := d.publisher()
+	data, _, err := p.render(ph.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, "author")
+	m, err := c.UploadMedia(ctx, mediaFile(ph), mediaSlug(ph.ID), data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.PHP(t, fmt.Sprintf(`delete_post_meta( %d, '_wp_attachment_metadata' );`, m.ID))
+	if got, _ := c.GetMedia(ctx, m.ID); got.MediaDetails.Width != 0 {
+		t.Fatalf("metadata still there: %+v", got.MediaDetails)
+	}
+	// The intent was recorded, the answer never came.
+	if err := d.st.PutJSON(keyMedia+"half/"+ph.ID, mediaRecord{Slug: mediaSlug(ph.ID), File: mediaFile(ph)}); err != nil {
+		t.Fatal(err)
+	}
+	j := &Job{ID: "half/x", Account: "half"}
+	img, err := p.ensureMedia(ctx, c, j, ph.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.ID != m.ID {
+		t.Errorf("adopted %d, want %d", img.ID, m.ID)
+	}
+	got, err := c.GetMedia(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MediaDetails.Width != 320 || got.Caption.Raw != "Setengah jadi." {
+		t.Errorf("after adoption: %+v caption %q", got.MediaDetails, got.Caption.Raw)
+	}
+	if n := count(t, "attachment", mediaSlug(ph.ID)); n != 1 {
+		t.Errorf("%d attachments", n)
 	}
 }

@@ -213,6 +213,12 @@ func TestPublishArticleWithPhotos(t *testing.T) {
 	if n := count(t, "post", rec.Slug); n != 1 {
 		t.Errorf("%d posts", n)
 	}
+	if ref, ok, err := p.Published(acct, a.ID); err != nil || !ok || ref.ID != j.PostID || ref.Link != post.Link || ref.Status != "draft" {
+		t.Errorf("Published = %+v %v %v", ref, ok, err)
+	}
+	if _, ok, err := p.Published("other", a.ID); ok || err != nil {
+		t.Errorf("Published on another account = %v %v", ok, err)
+	}
 	if rec.Modified != post.ModifiedGMT || rec.TextHash != postTextHash(post) {
 		t.Errorf("record %+v, site modified %s", rec, post.ModifiedGMT)
 	}

@@ -631,3 +631,26 @@ func storeErr(err error) error {
 	}
 	return &storeError{err}
 }
+
+// PostRef is what Warta knows of the post an article became on a site.
+type PostRef struct {
+	ID          int    `json:"id"`
+	Link        string `json:"link"`
+	Status      string `json:"status"`
+	ModifiedGMT string `json:"modifiedGmt"`
+}
+
+// Published returns the post an article became on an account's site, as
+// of Warta's last write; ok is false when it was never published there
+// (or its create is still unanswered).
+func (p *Publisher) Published(accountID, articleID string) (ref PostRef, ok bool, err error) {
+	var rec postRecord
+	err = p.st.GetJSON(keyPost+accountID+"/"+articleID, &rec)
+	if errors.Is(err, store.ErrNotFound) || err == nil && rec.ID == 0 {
+		return ref, false, nil
+	}
+	if err != nil {
+		return ref, false, err
+	}
+	return PostRef{ID: rec.ID, Link: rec.Link, Status: rec.Status, ModifiedGMT: rec.Modified}, true, nil
+}
