@@ -278,6 +278,27 @@ func TestTermCache(t *testing.T) {
 	if err != nil || tc.Fetched.IsZero() || !slices.ContainsFunc(tc.Categories, func(c Term) bool { return c.Name == name }) || len(tc.Tags) == 0 {
 		t.Fatalf("cached: %d categories %d tags %v", len(tc.Categories), len(tc.Tags), err)
 	}
+	// The category is deleted on the site: the cached id is not trusted.
+	var old int
+	for _, c := range tc.Categories {
+		if c.Name == name {
+			old = c.ID
+		}
+	}
+	site.PHP(t, fmt.Sprintf(`wp_delete_term( %d, 'category' );`, old))
+	a := d.article(unique("Kategori terhapus"), "", nil, name)
+	if err := p.Enqueue("cache", a.ID, PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p, clients(admin))
+	j := job(t, p, "cache", a.ID)
+	wantState(t, j, StateDone)
+	post := sitePost(t, j.PostID)
+	if len(post.Categories) != 1 || post.Categories[0] == old {
+		t.Errorf("categories %v (the deleted one was %d)", post.Categories, old)
+	} else if tm, err := admin.GetTerm(ctx, Categories, post.Categories[0]); err != nil || tm.Name != name {
+		t.Errorf("the post's category is %+v %v, want %q", tm, err, name)
+	}
 	if err := p.ForgetAccount("cache"); err != nil {
 		t.Fatal(err)
 	}

@@ -24,10 +24,11 @@ type Post struct {
 	FeaturedMedia int    `json:"featured_media"`
 }
 
-// PostFields is what Warta writes to a post. Status, Slug and DateGMT are
-// sent only when set; Categories only when not empty (WordPress puts a
-// post without one in its default category anyway); Tags and
-// FeaturedMedia always (empty clears them).
+// PostFields is what Warta writes to a post. Title, Content and Excerpt
+// are always sent. Status, Slug and DateGMT only when set; Categories and
+// Tags only when not empty (WordPress puts a post without a category in
+// its default one, and an editor's tags on the site are not cleared by an
+// article without tags); FeaturedMedia only when not nil (0 clears it).
 type PostFields struct {
 	Title         string
 	Content       string
@@ -37,19 +38,17 @@ type PostFields struct {
 	DateGMT       string // "2006-01-02T15:04:05", UTC
 	Categories    []int
 	Tags          []int
-	FeaturedMedia int
+	FeaturedMedia *int
 }
 
 func (f PostFields) body() map[string]any {
-	b := map[string]any{
-		"title": f.Title, "content": f.Content, "excerpt": f.Excerpt,
-		"featured_media": f.FeaturedMedia,
+	b := map[string]any{"title": f.Title, "content": f.Content, "excerpt": f.Excerpt}
+	if f.FeaturedMedia != nil {
+		b["featured_media"] = *f.FeaturedMedia
 	}
-	tags := f.Tags
-	if tags == nil {
-		tags = []int{}
+	if len(f.Tags) > 0 {
+		b["tags"] = f.Tags
 	}
-	b["tags"] = tags
 	if len(f.Categories) > 0 {
 		b["categories"] = f.Categories
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -111,9 +112,10 @@ func (p *Publisher) publish(ctx context.Context, j *Job, c *Client) error {
 
 	j.Step = StepPost
 	p.report(false, *j)
-	featured := 0
+	var featured *int // nil: leave the site's as it is
 	switch f := j.Options.Featured; {
 	case f == "none":
+		featured = new(int)
 	case f != "":
 		img, ok := images[f]
 		if !ok {
@@ -122,9 +124,10 @@ func (p *Publisher) publish(ctx context.Context, j *Job, c *Client) error {
 				return err
 			}
 		}
-		featured = img.ID
+		featured = &img.ID
 	case len(pids) > 0:
-		featured = images[pids[0]].ID
+		id := images[pids[0]].ID
+		featured = &id
 	}
 	content, err := articles.WordPressHTML(a, func(pid string) (articles.WPImage, bool) {
 		img, ok := images[pid]
@@ -329,8 +332,9 @@ func (p *Publisher) ensureMedia(ctx context.Context, c *Client, j *Job, pid stri
 	return articles.WPImage{ID: rec.ID, URL: rec.URL, Alt: fields.AltText}, nil
 }
 
-// resolveTerms turns term names into the site's ids: from the cached
-// terms, else the site's search, else created. A category the user may
+// resolveTerms turns term names into the site's ids: a cached id is
+// checked (the term may have been deleted or renamed on the site), else
+// the site's search finds it, else it is created. A category the user may
 // not create is left out with a warning rather than failing the job.
 func (p *Publisher) resolveTerms(ctx context.Context, c *Client, j *Job, taxonomy string, names []string) ([]int, error) {
 	var ids []int
@@ -349,10 +353,16 @@ func (p *Publisher) resolveTerms(ctx context.Context, c *Client, j *Job, taxonom
 			continue
 		}
 		id := 0
-		for _, t := range *list {
-			if foldName(t.Name) == foldName(name) {
+		if i := slices.IndexFunc(*list, func(t Term) bool { return foldName(t.Name) == foldName(name) }); i >= 0 {
+			t, err := c.GetTerm(ctx, taxonomy, (*list)[i].ID)
+			switch {
+			case err == nil && foldName(t.Name) == foldName(name):
 				id = t.ID
-				break
+			case err == nil || CodeOf(err) == CodeNotFound:
+				*list = slices.Delete(*list, i, i+1) // renamed or deleted on the site
+				changed = true
+			default:
+				return nil, err
 			}
 		}
 		if id == 0 {
@@ -377,7 +387,7 @@ func (p *Publisher) resolveTerms(ctx context.Context, c *Client, j *Job, taxonom
 			*list = append(*list, t)
 			changed = true
 		}
-		if id != 0 && !containsInt(ids, id) {
+		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}
@@ -394,15 +404,6 @@ func singular(taxonomy string) string {
 		return "category"
 	}
 	return "tag"
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // textHash identifies a post's text: raw title, content and excerpt.

@@ -66,6 +66,18 @@ func (c *Client) Terms(ctx context.Context, taxonomy string) ([]Term, error) {
 	return out, nil
 }
 
+// GetTerm reads one term.
+func (c *Client) GetTerm(ctx context.Context, taxonomy string, id int) (Term, error) {
+	var t Term
+	if err := checkTaxonomy(taxonomy); err != nil {
+		return t, err
+	}
+	_, err := c.do(ctx, call{op: "read " + taxonomy, method: http.MethodGet, route: "/wp/v2/" + taxonomy + "/" + strconv.Itoa(id),
+		query: url.Values{"_fields": {"id,name,slug,parent,count"}}, into: &t})
+	t.Name = html.UnescapeString(t.Name)
+	return t, err
+}
+
 // FindTerm looks a term up by name (case ignored) with the site's search.
 // ok is false when there is none. (WordPress stores "&" in a term name as
 // "&amp;" and its search compares the stored text, so the search is sent
