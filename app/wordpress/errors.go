@@ -40,6 +40,9 @@ var (
 	ErrNoJob    = errors.New("no such WordPress job")
 	ErrBadState = errors.New("the job is not in a state that allows this")
 	ErrInvalid  = errors.New("invalid request")
+	// ErrRunning: Run was called while another Run works the queue (the
+	// working one picks up what is enqueued; nothing to do).
+	ErrRunning = errors.New("the WordPress queue is already being worked")
 )
 
 // Error is a failed call or publication step.

@@ -635,3 +635,36 @@ func TestRetries(t *testing.T) {
 		t.Errorf("bad account id: %v", err)
 	}
 }
+
+// TestOneRunAtATime: a second Run while one works returns ErrRunning, and
+// a job enqueued while the first works is sent by it.
+func TestOneRunAtATime(t *testing.T) {
+	d := newDesk(t)
+	a := d.article(unique("Satu"), "", nil, "")
+	b := d.article(unique("Dua"), "", nil, "")
+	p := d.publisher()
+	if err := p.Enqueue("one", a.ID, PostOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, "author")
+	started := make(chan struct{})
+	var once bool
+	clientFor := func(string) (*Client, error) {
+		if !once {
+			once = true
+			close(started)
+			if err := p.Enqueue("one", b.ID, PostOptions{}); err != nil {
+				t.Error(err)
+			}
+			if err := p.Run(context.Background(), clients(c), nil); !errors.Is(err, ErrRunning) {
+				t.Errorf("second Run = %v, want ErrRunning", err)
+			}
+		}
+		return c, nil
+	}
+	run(t, p, clientFor)
+	<-started
+	wantState(t, job(t, p, "one", a.ID), StateDone)
+	wantState(t, job(t, p, "one", b.ID), StateDone)
+	run(t, p, clients(c)) // nothing left: returns at once
+}

@@ -182,10 +182,11 @@ type Publisher struct {
 	o    Options
 	log  *slog.Logger
 
-	mu     sync.Mutex // guards read-modify-write of jobs, prog and active
-	wake   chan struct{}
-	prog   *tracker
-	active string // the job Run is sending now
+	mu      sync.Mutex // guards read-modify-write of jobs, prog and active
+	wake    chan struct{}
+	prog    *tracker
+	active  string // the job Run is sending now
+	running bool   // a Run is working
 
 }
 
@@ -456,9 +457,22 @@ func (p *Publisher) backoff(n int) time.Duration {
 // not nil, gets throttled reports and a last one.
 func (p *Publisher) Run(ctx context.Context, clientFor func(accountID string) (*Client, error), onProgress func(Progress)) error {
 	p.mu.Lock()
+	if p.running {
+		p.mu.Unlock()
+		return ErrRunning
+	}
+	p.running = true
 	p.prog = newTracker(p.o.Now, p.o.ProgressEvery, onProgress)
 	p.mu.Unlock()
-	defer p.report(true)
+	finished := false // finish cleared running: another Run may own it now
+	defer func() {
+		p.report(true)
+		if !finished {
+			p.mu.Lock()
+			p.running = false
+			p.mu.Unlock()
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -470,8 +484,12 @@ func (p *Publisher) Run(ctx context.Context, clientFor func(accountID string) (*
 		p.prog.setJobs(jobs)
 		next, wait, any := p.pick(jobs)
 		if next == nil {
-			if !any {
+			if !any && p.finish() {
+				finished = true
 				return nil
+			}
+			if !any {
+				continue
 			}
 			p.report(true)
 			wctx, cancel := context.WithCancel(ctx)
@@ -490,6 +508,23 @@ func (p *Publisher) Run(ctx context.Context, clientFor func(accountID string) (*
 			return err // the store failed
 		}
 	}
+}
+
+// finish ends a Run that found nothing to send, unless an Enqueue came
+// in meanwhile (Enqueue writes under the same lock, so a job is either
+// seen here or enqueued after running is false, when a new Run starts).
+func (p *Publisher) finish() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	jobs, err := p.Items()
+	if err != nil {
+		return false
+	}
+	if _, _, any := p.pick(jobs); any {
+		return false
+	}
+	p.running = false
+	return true
 }
 
 // pick returns the next job due, else how long until one is; any tells
