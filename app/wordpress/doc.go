@@ -15,7 +15,9 @@
 // photo, article, account) the UI translates.
 //
 // Publisher is the durable queue on top, in the app's store: one job per
-// article and account. A job uploads each photo referenced by the article
+// article and account (Enqueue, Items, Run, Retry, Remove, Resolve), the
+// posts articles became (Published) and each site's categories and tags
+// for offline suggestions (RefreshTerms, Terms). A job uploads each photo referenced by the article
 // ("warta-photo:<id>") as its web rendition with the captions embedded
 // (IPTC, XMP, EXIF, as app/outbox sends it) and sets the attachment's
 // caption, alt text, description and title; makes sure its categories
@@ -58,6 +60,30 @@
 //	                                   the caption fields last set
 //	wp/t/<account>               JSON  the site's categories and tags as last fetched
 //	                                   (wordpress.TermCache), for offline suggestions
+//
+// WordPress 6.1 behaviour the code relies on or works around (found
+// against the real site the tests stand up):
+//
+//   - A wrong application password or an unknown user is not answered
+//     with incorrect_password / invalid_username: WordPress checks the
+//     password only after the point where it reports authentication
+//     errors, so the request goes on as anonymous and /users/me answers
+//     401 rest_not_logged_in. Both mean CodeWrongPassword.
+//   - The REST index's "authentication" is [] (a PHP empty array), not {},
+//     when application passwords are unavailable.
+//   - kses (users without unfiltered_html: authors, contributors) rewrites
+//     stored text: "<br/>" → "<br />", "&#34;" → "&#034;", "&" in a title
+//     → "&amp;"; term names are stored with "&amp;" and searched that way.
+//     articles.WordPressHTML writes kses's own forms, and texts are
+//     compared normalised.
+//   - The media search (?search=) matches file names too, not only titles
+//     and captions; WordPress titles an upload from its IPTC headline
+//     (2:105, else object name 2:05) and captions it from 2:120 by itself.
+//   - An attachment's file cannot be replaced through the REST API: a
+//     re-publish updates its caption, alt text, description and title;
+//     the IPTC inside the file stays as first uploaded.
+//   - Go follows a 301/302 to a POST as a GET: the client never follows
+//     redirects for writes; Check adopts the address a read moved to.
 //
 // States: queued → sending → done; queued again after a failed attempt
 // that may pass later (no answer, 5xx, 408, 429: 4 attempts, full-jitter
