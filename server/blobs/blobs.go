@@ -302,15 +302,22 @@ func hashFile(f *os.File) (string, error) {
 
 // syncDirs fsyncs the fan-out folder of the blob sha after a rename into it
 // and, the first time this Store uses that folder, the store's folder too
-// (the fan-out folder may be new). Once the store's folder was fsynced with
-// the fan-out folder in it, that entry is durable and need not be synced
-// again.
+// (the fan-out folder may be new), the two side by side. Once the store's
+// folder was fsynced with the fan-out folder in it, that entry is durable
+// and need not be synced again.
 func (s *Store) syncDirs(sha string) {
-	syncDir(filepath.Join(s.dir, sha[:2]))
 	i := fanIndex(sha)
-	if !s.fanned[i].Load() && syncDir(s.dir) == nil {
+	if s.fanned[i].Load() {
+		syncDir(filepath.Join(s.dir, sha[:2]))
+		return
+	}
+	// Both at once: the file system commits them together.
+	var wg sync.WaitGroup
+	wg.Go(func() { syncDir(filepath.Join(s.dir, sha[:2])) })
+	if syncDir(s.dir) == nil {
 		s.fanned[i].Store(true)
 	}
+	wg.Wait()
 }
 
 // mkFan makes sure the fan-out folder of the blob sha exists. When it has

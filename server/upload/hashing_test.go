@@ -1,6 +1,9 @@
 package upload
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -245,3 +248,47 @@ func newPatch(url string, body io.Reader, off, length int64) (*http.Request, err
 	req.Header.Set("Upload-Offset", strconv.FormatInt(off, 10))
 	return req, nil
 }
+
+// pieces yields its bytes in reads of odd sizes, then fails.
+type pieces struct {
+	b    []byte
+	step int
+	err  error
+}
+
+func (p *pieces) Read(b []byte) (int, error) {
+	if len(p.b) == 0 {
+		return 0, p.err
+	}
+	n := copy(b[:min(len(b), p.step)], p.b)
+	p.b = p.b[n:]
+	return n, nil
+}
+
+// WriteTo writes and hashes exactly what it read, in large pieces, up to a
+// failure of the reader.
+func TestTeeWriteTo(t *testing.T) {
+	data := randBytes(t, writeBuf*2+12345)
+	for _, end := range []error{io.EOF, io.ErrUnexpectedEOF, errBoom} {
+		f, err := os.Create(filepath.Join(t.TempDir(), "up"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(data[:100])
+		tr := &teeCounter{r: &pieces{b: data[100:], step: 7777, err: end}, h: sha256.New(), off: 100}
+		n, err := io.Copy(f, tr)
+		f.Close()
+		if end == errBoom && err != errBoom || end != errBoom && err != nil {
+			t.Fatalf("%v: err %v", end, err)
+		}
+		got, _ := os.ReadFile(f.Name())
+		if n != tr.n || n != int64(len(data)-100) || string(got) != string(data) || tr.bad {
+			t.Fatalf("%v: wrote %d, hashed %d of %d", end, n, tr.n, len(data)-100)
+		}
+		if shaOf(data[100:]) != hex.EncodeToString(tr.h.Sum(nil)) {
+			t.Fatalf("%v: hash", end)
+		}
+	}
+}
+
+var errBoom = errors.New("boom")
