@@ -98,8 +98,7 @@ type Sync struct {
 	running map[string]bool
 	polling bool // the periodic pull runs (once per app run)
 
-	pub        *wordpress.Publisher // WordPress jobs of every site account
-	pubRunning bool
+	pub *wordpress.Publisher // WordPress jobs of every site account
 }
 
 func (s *Sync) secretsStore() *secrets.Store {

@@ -160,25 +160,15 @@ func (s *Sync) client(accountID string) (*wordpress.Client, error) {
 	return wordpress.New(a.URL, a.User, pw, nil)
 }
 
-// kickPublisher works through the WordPress jobs in the background.
+// kickPublisher works through the WordPress jobs in the background. A
+// run already under way takes up new jobs itself (Run refuses a second
+// one with ErrRunning), so every enqueue may kick.
 func (s *Sync) kickPublisher() {
 	if s.app.d.Store == nil || s.app.articles.lib == nil {
 		return
 	}
 	pub := s.publisher()
-	s.mu.Lock()
-	if s.pubRunning {
-		s.mu.Unlock()
-		return
-	}
-	s.pubRunning = true
-	s.mu.Unlock()
 	s.app.spawn(func() {
-		defer func() {
-			s.mu.Lock()
-			s.pubRunning = false
-			s.mu.Unlock()
-		}()
 		err := pub.Run(s.app.workCtx(), s.client, func(p wordpress.Progress) {
 			for i := range p.Items {
 				p.Items[i] = lightJob(p.Items[i])
@@ -187,7 +177,7 @@ func (s *Sync) kickPublisher() {
 				wruntime.EventsEmit(s.app.ctx, EventPublishProgress, p)
 			}
 		})
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, wordpress.ErrRunning) {
 			s.app.log.Error("WordPress publishing stopped", "err", err)
 		}
 	})

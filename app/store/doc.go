@@ -30,6 +30,14 @@
 //	                               state, operation id and frozen body, tus location and offset
 //	ob/<acct>/r/<article>   JSON   the server revision the local article was last in step with
 //	ob/<acct>/c/<server>    JSON   the change-feed cursor of that server account (a string)
+//	wp/j/<acct>/<article>   JSON   a WordPress publish job (wordpress.Job): options, state, step,
+//	                               bytes, attempts, error code and text, warnings, post id, conflict
+//	wp/p/<acct>/<article>   JSON   the post the article became: slug (the create intent, stored
+//	                               before the create), post id, link, status, modified_gmt and text
+//	                               hash after Warta's last write
+//	wp/m/<acct>/<photo id>  JSON   the attachment the photo became: slug (the upload intent), media
+//	                               id, source_url, hash of the caption fields last set
+//	wp/t/<acct>             JSON   the site's categories and tags as last fetched (offline suggestions)
 //	cfg/accounts            JSON   the server accounts (bridge.Accounts): id, kind, URL, user;
 //	                               tokens and passwords are in the keyring (app/secrets). Replaces
 //	                               cfg/syncAccount (one account; its ob/i, ob/r, ob/c records

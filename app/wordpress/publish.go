@@ -137,7 +137,7 @@ func (p *Publisher) publish(ctx context.Context, j *Job, c *Client) error {
 		return &Error{Op: "render article", Code: CodeArticle, Message: err.Error(), Err: err}
 	}
 	f := PostFields{
-		Title: strings.TrimSpace(a.Headline), Content: content, Excerpt: strings.TrimSpace(a.Subheadline),
+		Title: textHTML(strings.TrimSpace(a.Headline)), Content: content, Excerpt: textHTML(strings.TrimSpace(a.Subheadline)),
 		Categories: cats, Tags: tags, FeaturedMedia: featured,
 	}
 	return p.ensurePost(ctx, c, j, a, f)
@@ -190,8 +190,14 @@ func mediaFieldsOf(ph photos.Photo) MediaFields {
 		}
 		desc += "Foto: " + credit
 	}
-	return MediaFields{Title: title, Caption: caption, AltText: strings.Join(strings.Fields(alt), " "), Description: desc}
+	return MediaFields{Title: textHTML(title), Caption: textHTML(caption), AltText: strings.Join(strings.Fields(alt), " "), Description: textHTML(desc)}
 }
+
+// textHTML escapes plain text for WordPress fields that hold HTML (titles,
+// excerpts, attachment captions and descriptions): a headline such as
+// "Rakornas <Kehumasan>" is text, and WordPress would strip it as a tag.
+// Quotes are left alone (WordPress rewrites their entities).
+var textHTML = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 
 // creditRE matches the house style's closing credit.
 var creditRE = regexp.MustCompile(`(?i)\s*\((foto|photo)\s*:[^)]*\)\s*$`)
@@ -502,7 +508,7 @@ func (p *Publisher) ensurePost(ctx context.Context, c *Client, j *Job, a article
 		if postTextHash(site) != rec.TextHash && !sameText(site, f) {
 			j.Conflict = &Conflict{
 				Site: Version{Title: html.UnescapeString(site.Title.Raw), Content: site.Content.Raw, Excerpt: html.UnescapeString(site.Excerpt.Raw), ModifiedGMT: site.ModifiedGMT},
-				Mine: Version{Title: f.Title, Content: f.Content, Excerpt: f.Excerpt},
+				Mine: Version{Title: html.UnescapeString(f.Title), Content: f.Content, Excerpt: html.UnescapeString(f.Excerpt)},
 			}
 			return &Error{Op: "update post", Code: CodeConflict, Message: fmt.Sprintf("the post was edited on the site (last modified %s UTC) since Warta published it", site.ModifiedGMT), Err: ErrConflict}
 		}

@@ -194,7 +194,8 @@ func TestPublishArticleWithPhotos(t *testing.T) {
 		if i == 2 { // the credit in the caption is not the creator's
 			wantDesc += "\n\nFoto: Masran Rauf"
 		}
-		if m.Caption.Raw != caps[i] || m.Title.Raw != fmt.Sprintf("Jembatan %d", i+1) || m.AltText != fields.AltText || m.Description.Raw != wantDesc {
+		// Captions and descriptions are HTML on the site: the text's "&" is "&amp;" there.
+		if html.UnescapeString(m.Caption.Raw) != caps[i] || m.Title.Raw != fmt.Sprintf("Jembatan %d", i+1) || m.AltText != fields.AltText || html.UnescapeString(m.Description.Raw) != wantDesc {
 			t.Errorf("media %d: title %q caption %q alt %q description %q", i, m.Title.Raw, m.Caption.Raw, m.AltText, m.Description.Raw)
 		}
 		if i == 1 && m.AltText != "Warga berjalan di atas jembatan gantung berwarna merah" {
