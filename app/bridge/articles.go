@@ -147,8 +147,32 @@ func (s *Articles) Suggestions() (articles.Suggestions, error) {
 		if err := s.ready(); err != nil {
 			return articles.Suggestions{}, err
 		}
-		return s.lib.Suggestions()
+		sg, err := s.lib.Suggestions()
+		if err != nil {
+			return sg, err
+		}
+		// The WordPress sites' categories and tags as last fetched, so that
+		// an article offline gets the names the site already has.
+		cats, tags := s.app.sync.siteTerms()
+		sg.Categories = mergeNames(sg.Categories, cats)
+		sg.Tags = mergeNames(sg.Tags, tags)
+		return sg, nil
 	})
+}
+
+// mergeNames appends to list the names it lacks (compared without case).
+func mergeNames(list, more []string) []string {
+	seen := make(map[string]bool, len(list))
+	for _, v := range list {
+		seen[strings.ToLower(v)] = true
+	}
+	for _, v := range more {
+		if k := strings.ToLower(v); v != "" && !seen[k] {
+			seen[k] = true
+			list = append(list, v)
+		}
+	}
+	return list
 }
 
 // Preview renders the article as it will be published (sanitised HTML).

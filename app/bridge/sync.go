@@ -204,6 +204,7 @@ func (s *Sync) start() {
 		s.pullEvery(5 * time.Minute)
 	}
 	s.kickPublisher()
+	s.refreshTerms()
 }
 
 // pullEvery brings the office's changes in now and then every interval,

@@ -303,6 +303,58 @@ func (s *Sync) WordPressTerms(accountID string) (wordpress.TermCache, error) {
 	})
 }
 
+// siteTerms lists the category and tag names of every WordPress account
+// as last fetched.
+func (s *Sync) siteTerms() (cats, tags []string) {
+	if s.app.d.Store == nil {
+		return nil, nil
+	}
+	list, err := s.Accounts()
+	if err != nil {
+		return nil, nil
+	}
+	pub := s.publisher()
+	for _, a := range list {
+		if a.Kind != KindWordPress {
+			continue
+		}
+		tc, err := pub.Terms(a.ID)
+		if err != nil {
+			continue
+		}
+		for _, t := range tc.Categories {
+			cats = append(cats, t.Name)
+		}
+		for _, t := range tc.Tags {
+			tags = append(tags, t.Name)
+		}
+	}
+	return cats, tags
+}
+
+// refreshTerms fetches every signed-in site's categories and tags, for
+// suggestions offline; a site that does not answer keeps its old list.
+func (s *Sync) refreshTerms() {
+	list, err := s.Accounts()
+	if err != nil {
+		return
+	}
+	for _, a := range list {
+		if a.Kind != KindWordPress || !a.SignedIn {
+			continue
+		}
+		c, err := s.client(a.ID)
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(s.app.workCtx(), time.Minute)
+		if _, err := s.publisher().RefreshTerms(ctx, a.ID, c); err != nil {
+			s.app.log.Info("site categories and tags not refreshed", "account", a.ID, "err", err)
+		}
+		cancel()
+	}
+}
+
 // OpenPost opens a published job's post in the system browser.
 func (s *Sync) OpenPost(jobID string) error {
 	return guardErr(s.app.log, "Sync.OpenPost", func() error {

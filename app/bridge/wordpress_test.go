@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -100,6 +101,17 @@ func TestWordPressAccountAndPublish(t *testing.T) {
 	}
 	if ready, _ := a.sync.ReadyForWordPress(acct.ID); len(ready) != 0 {
 		t.Fatalf("still offered after publishing: %v", ready)
+	}
+	// The site's categories are suggested while writing, offline too.
+	for i := 0; ; i++ {
+		sg, err := a.articles.Suggestions()
+		if err == nil && slices.Contains(sg.Categories, "Uncategorized") {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("site categories not suggested: %v %v", sg.Categories, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	// Removing the account forgets its jobs; the post stays on the site.
 	if err := a.sync.RemoveAccount(acct.ID); err != nil {
