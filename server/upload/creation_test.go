@@ -38,6 +38,8 @@ func (c *client) createWith(sha string, size int64, chunk []byte) (resp, string,
 	return r, loc, nil
 }
 
+// A photo sent whole in its POST is finished by that POST, and its
+// location answers "complete" afterwards, also after a restart.
 func TestCreationWithUploadWholePhoto(t *testing.T) {
 	e := newEnv(t, 0)
 	c := e.client("tok-rina")
@@ -82,6 +84,8 @@ func TestCreationWithUploadWholePhoto(t *testing.T) {
 	}
 }
 
+// A POST retried with its first chunk finds the upload: what the upload
+// has is not written again, what it lacks is appended.
 func TestCreationWithUploadFirstChunk(t *testing.T) {
 	e := newEnv(t, 0)
 	c := e.client("tok-rina")
@@ -118,6 +122,8 @@ func TestCreationWithUploadFirstChunk(t *testing.T) {
 	}
 }
 
+// The first chunk in the POST, the rest by PATCH, and the hash taken on
+// the way covers both.
 func TestCreationWithUploadFirstChunkPlain(t *testing.T) {
 	e := newEnv(t, 0)
 	c := e.client("tok-rina")
@@ -138,6 +144,8 @@ func TestCreationWithUploadFirstChunkPlain(t *testing.T) {
 	}
 }
 
+// A whole photo in its POST whose bytes are not its sha256: 460, nothing
+// kept.
 func TestCreationWithUploadMismatch(t *testing.T) {
 	e := newEnv(t, 0)
 	data := randBytes(t, 50<<10)
@@ -151,6 +159,8 @@ func TestCreationWithUploadMismatch(t *testing.T) {
 	}
 }
 
+// A POST cut half-way keeps what arrived; the retried POST with the same
+// chunk appends only the rest.
 func TestCreationWithUploadCut(t *testing.T) {
 	e := newEnv(t, 0)
 	data := randBytes(t, 1<<20)
@@ -294,5 +304,23 @@ func TestNoRecordPerUpload(t *testing.T) {
 	data := randBytes(t, 1000)
 	if _, r, _ := c.head(base + uploadID("budi", shaOf(data))); r.status != 404 {
 		t.Fatalf("HEAD unknown: %d", r.status)
+	}
+}
+
+// A POST carrying a large first chunk of a photo the server has is
+// answered at once; the client gets the answer although the server does
+// not read the chunk.
+func TestCreationWithUploadPhotoKnown(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	data := randBytes(t, 6<<20)
+	if r, err := c.upload(data, 4<<20, ""); err != nil || r.status != 204 {
+		t.Fatal(r.status, err)
+	}
+	for i := range 3 {
+		r, loc, err := c.createWith(shaOf(data), int64(len(data)), data[:4<<20])
+		if err != nil || r.status != http.StatusOK || r.header.Get(HeaderComplete) != "true" || loc != "" {
+			t.Fatalf("POST %d: %d %v %v", i, r.status, r.header, err)
+		}
 	}
 }
