@@ -246,7 +246,7 @@ func TestPullCursorPersists(t *testing.T) {
 		t.Fatalf("pull: %+v, want 3 updated", res)
 	}
 	var cursor string
-	if err := d.st.GetJSON(keyCursor+s.url(), &cursor); err != nil || cursor == "" {
+	if err := d.st.GetJSON(prefix("")+keyCursor+s.url(), &cursor); err != nil || cursor == "" {
 		t.Fatalf("cursor %q %v", cursor, err)
 	}
 	versions := map[string]int64{}
