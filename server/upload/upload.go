@@ -8,6 +8,10 @@
 //   - an upload is created for one photo, named by the SHA-256 of its bytes
 //     (Upload-Metadata "sha256"); a photo the server already has needs no
 //     upload at all;
+//   - the POST that creates an upload may carry its first bytes (tus
+//     creation-with-upload), so a photo of one chunk takes one request; a
+//     retried POST finds its upload, skips the bytes it has and appends
+//     the rest;
 //   - the bytes are hashed as they are written (hashing.go); when the last
 //     byte arrives and that hash provably covers the whole upload file, the
 //     file is not read again, otherwise (a restart, a file changed behind
