@@ -465,11 +465,11 @@ var errMismatch = errors.New("the uploaded bytes do not match the photo's sha256
 
 // finish turns a complete upload into a blob: hash the upload file and move
 // it into the blob store (blobs.MoveFile: fsync, rename, fsync of the
-// folder), record it, leave a done record and delete the upload. On a hash
-// mismatch the upload is deleted and errMismatch returned. Every step is
-// idempotent, so finish may run again after a crash or a failed step (after
-// the move the file is gone and MoveFile finds the blob). The caller holds
-// the upload's lock.
+// folder), record it (a legacy upload also leaves a done record) and
+// delete the upload. On a hash mismatch the upload is deleted and
+// errMismatch returned. Every step is idempotent, so finish may run again
+// after a crash or a failed step (after the move the file is gone and
+// MoveFile finds the blob). The caller holds the upload's lock.
 func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	id := info.ID
 	if !validID(id) {
