@@ -38,12 +38,13 @@ import (
 // PUTs at a time, the parallelism the outbox uses.
 //
 // Two paths: "outbox" is the photo protocol alone, one photo after
-// another (tus POST and PATCH, hashing on both sides, the blob store's
-// fsyncs, the database); "outbox-run" is the batch as the app runs it: an
-// article with n photos (new captions every round, so new bytes) from
-// Enqueue to the end of Run: reading the rendition, embedding the
-// captions, hashing, three photos at a time, the items in the store,
-// progress, and the article's push.
+// another (tus POST carrying the first chunk, PATCH for the rest, hashing
+// on both sides, the blob store's fsyncs, the database); "outbox-run" is
+// the batch as the app runs it: an article with n photos (new captions
+// every round, so new bytes) from Enqueue to the end of Run: reading the
+// rendition, embedding the captions, hashing, three photos at a time, the
+// items in the store, progress, and the article's push. Both clients use
+// creation-with-upload (Client.CreationWithUpload).
 func BenchmarkUploadLoopback(b *testing.B) {
 	const n, size = 20, 1 << 20
 	files := make([][]byte, n)
