@@ -129,7 +129,7 @@ type Client struct {
 	// CreationWithUpload sends a new upload's first chunk in the POST
 	// that creates it (tus's creation-with-upload) instead of in a PATCH
 	// of its own: a round trip less per photo, and a photo of one chunk
-	// is sent in one request.
+	// is sent in one request. NewClient sets it.
 	CreationWithUpload bool
 
 	sent atomic.Int64 // photo bytes sent in PATCH and POST bodies
@@ -141,7 +141,7 @@ type Client struct {
 func NewClient(baseURL, token string) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 8
-	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{Timeout: 2 * time.Minute, Transport: tr}}
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{Timeout: 2 * time.Minute, Transport: tr}, CreationWithUpload: true}
 }
 
 // BytesSent is how many photo bytes PATCH and POST requests carried

@@ -356,7 +356,7 @@ func wantAll(t testing.TB, ob *Outbox, s State) []Item {
 // commit.
 func dropResponse(h http.Handler, drop func(r *http.Request, status int, hdr http.Header) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != "PATCH" && r.Method != "PUT" {
+		if r.Method != "PATCH" && r.Method != "PUT" && r.Method != "POST" {
 			h.ServeHTTP(w, r)
 			return
 		}

@@ -39,7 +39,9 @@ func TestServerKilledMidBatch(t *testing.T) {
 	s.user("rina", sstore.RoleReporter)
 	d := newDesk(t, s.url())
 	d.login("rina")
-	d.client.ChunkSize = 16 << 10
+	// PATCH bytes are counted below; TestCreationWithUploadServerKilled
+	// counts the POSTs' too.
+	d.client.ChunkSize, d.client.CreationWithUpload = 16<<10, false
 	ph := d.importPhotos(noiseJPEGs(t, 12, 3)...)
 	a := d.newArticle("Server mati", ph...)
 	ob := d.outbox(fast)
@@ -85,7 +87,7 @@ func TestResponseLostAfterCommit(t *testing.T) {
 			switch {
 			case r.Method == "PUT" && status == 200:
 				return droppedPut.Add(1) == 1
-			case r.Method == "PATCH" && hdr.Get("Photo-Complete") == "true":
+			case (r.Method == "PATCH" || r.Method == "POST") && hdr.Get("Photo-Complete") == "true":
 				return droppedPatch.Add(1) == 1
 			}
 			return false

@@ -421,6 +421,24 @@ func (ob *Outbox) Enqueue(articleIDs []string) error {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	now := ob.o.Now()
+	// Every item is written in one transaction at the end (one fsync for
+	// the batch, and all of it or nothing); get sees what this call has
+	// changed already (two articles sharing a photo).
+	changed := map[string]Item{}
+	var order []string
+	get := func(id string) (Item, error) {
+		if it, ok := changed[id]; ok {
+			return it, nil
+		}
+		return ob.Item(id)
+	}
+	put := func(it Item) {
+		it.Updated = now
+		if _, ok := changed[it.ID]; !ok {
+			order = append(order, it.ID)
+		}
+		changed[it.ID] = it
+	}
 	for _, aid := range articleIDs {
 		a, err := ob.arts.Get(aid)
 		if err != nil {
@@ -433,7 +451,7 @@ func (ob *Outbox) Enqueue(articleIDs []string) error {
 				return fmt.Errorf("enqueue article %s: photo %s: %w", aid, pid, err)
 			}
 			id := "p-" + pid
-			it, err := ob.Item(id)
+			it, err := get(id)
 			switch {
 			case errors.Is(err, ErrNoItem):
 				it = Item{ID: id, Kind: KindPhoto, LocalID: pid, State: StateQueued, Article: aid, BytesTotal: p.Bytes, Enqueued: now}
@@ -447,12 +465,10 @@ func (ob *Outbox) Enqueue(articleIDs []string) error {
 				continue
 			}
 			it.Server = ob.client.BaseURL
-			if err := ob.put(&it); err != nil {
-				return err
-			}
+			put(it)
 		}
 		id := "a-" + aid
-		it, err := ob.Item(id)
+		it, err := get(id)
 		switch {
 		case errors.Is(err, ErrNoItem):
 			it = Item{ID: id, Kind: KindArticle, LocalID: aid, State: StateQueued, Enqueued: now}
@@ -472,9 +488,17 @@ func (ob *Outbox) Enqueue(articleIDs []string) error {
 			}
 		}
 		it.Server, it.PhotoIDs = ob.client.BaseURL, refs
-		if err := ob.put(&it); err != nil {
-			return err
+		put(it)
+	}
+	if err := ob.st.Update(func(tx *store.Txn) error {
+		for _, id := range order {
+			if err := tx.SetJSON(ob.pre+keyItem+id, changed[id]); err != nil {
+				return err
+			}
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	ob.poke()
 	return nil
@@ -597,7 +621,7 @@ func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
 		}
 		batch := []*Item{next}
 		if next.Kind == KindPhoto {
-			batch = ob.duePhotos(items, ob.o.Parallel)
+			batch = ob.duePhotos(items, len(items))
 		}
 		ictx, cancel := context.WithCancel(ctx)
 		ob.mu.Lock()
@@ -606,13 +630,7 @@ func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
 		if len(batch) == 1 {
 			err = ob.process(ictx, batch[0])
 		} else {
-			errs := make([]error, len(batch))
-			var wg sync.WaitGroup
-			for i, it := range batch {
-				wg.Go(func() { errs[i] = ob.process(ictx, it) })
-			}
-			wg.Wait()
-			err = errors.Join(errs...)
+			err = ob.processAll(ictx, batch)
 		}
 		ob.mu.Lock()
 		ob.cancel = nil
@@ -622,6 +640,38 @@ func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
 			return err // the store failed
 		}
 	}
+}
+
+// processAll sends the photos due with Options.Parallel workers, each
+// taking the next photo the moment it is free, so that one slow photo
+// does not hold the others back. Only store failures are returned.
+func (ob *Outbox) processAll(ctx context.Context, batch []*Item) error {
+	work := make(chan *Item)
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for range min(ob.o.Parallel, len(batch)) {
+		wg.Go(func() {
+			for it := range work {
+				if err := ob.process(ctx, it); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+feed:
+	for _, it := range batch {
+		select {
+		case work <- it:
+		case <-ctx.Done(): // paused or stopped: the rest stay queued
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // pick returns the next item due (photos first, then articles whose
