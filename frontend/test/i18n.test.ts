@@ -25,7 +25,7 @@ describe('translation tables', () => {
     const same = Object.keys(messages.id).filter(
       (k) => (messages.id as Record<string, string>)[k] === (messages.en as Record<string, string>)[k],
     )
-    expect(same.filter((k) => !k.endsWith('.short')).sort()).toEqual(['app.name', 'editor.editor', 'lang.en', 'lang.id', 'nav.shortcut', 'settings.about.version'])
+    expect(same.filter((k) => !k.endsWith('.short')).sort()).toEqual(['app.name', 'editor.editor', 'lang.en', 'lang.id', 'nav.shortcut', 'settings.about.version', 'wp.section'])
   })
 })
 
