@@ -937,9 +937,12 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 	// The server has every byte: nothing reads data any more. (After an
 	// error the HTTP transport may still hold the body: data is left to
 	// the garbage collector.)
-	putBuf(&data)
+	size := int64(len(data))
+	buf := data // a pointer to a variable of its own: the pool's next user writes through it
+	putBuf(&buf)
+	data = nil
 	x, err := ob.update(it.ID, func(x *Item) error {
-		x.SHA256, x.BytesTotal = sha, int64(len(data))
+		x.SHA256, x.BytesTotal = sha, size
 		x.State, x.Location, x.Offset, x.BytesDone = StateDone, u.Location, x.BytesTotal, x.BytesTotal
 		x.LastError, x.ErrorCode, x.Attempts, x.NextAttempt = "", "", 0, time.Time{}
 		return nil
