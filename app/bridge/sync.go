@@ -614,7 +614,7 @@ func (s *Sync) Items() ([]SyncItem, error) {
 			if box == nil {
 				continue
 			}
-			items, err := box.Items()
+			items, err := box.Live()
 			if err != nil {
 				return nil, err
 			}

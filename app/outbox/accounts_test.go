@@ -1,6 +1,10 @@
 package outbox
 
 import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,5 +103,60 @@ func TestAdoptLegacy(t *testing.T) {
 	}
 	if err := AdoptLegacy(d.st, "../x"); err == nil {
 		t.Fatal("a bad account id was accepted")
+	}
+}
+
+// While a photo is on its way, Live shows it uploading (the store still
+// says queued: nothing is written until the server has it).
+func TestLiveShowsPhotosOnTheirWay(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var once sync.Once
+	s := startServer(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/photos") && r.Method != http.MethodHead && r.ContentLength > 0 {
+				<-release // the bytes are "on their way" until the test lets them arrive
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	s.user("rina", sstore.RoleReporter)
+	d := newDesk(t, s.url())
+	d.login("rina")
+	ph := d.importPhotos(fixture("metadata-extractor-simple.jpg"))
+	a := d.newArticle("Banjir", ph...)
+	ob := d.outbox(fast)
+	if err := ob.Enqueue([]string{a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- ob.Run(t.Context(), func(Progress) {}) }()
+	defer once.Do(func() { close(release) })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		live, err := ob.Live()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(live, func(it Item) bool { return it.Kind == KindPhoto && it.State == StateUploading && it.BytesTotal > 0 }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no photo shown uploading: %+v", live)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if stored, _ := ob.Items(); slices.ContainsFunc(stored, func(it Item) bool { return it.State != StateQueued }) {
+		t.Fatalf("the store moved on before the server had the photo: %+v", stored)
+	}
+	once.Do(func() { close(release) })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	live, _ := ob.Live()
+	for _, it := range live {
+		if it.State != StateDone {
+			t.Fatalf("after the run: %+v", it)
+		}
 	}
 }

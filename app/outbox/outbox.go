@@ -296,6 +296,25 @@ func (ob *Outbox) Items() ([]Item, error) {
 	return out, err
 }
 
+// Live is Items as the user should see them: an item being sent shows its
+// state and bytes as Run knows them (they are not written to the store
+// while a photo is on its way, see sendPhoto).
+func (ob *Outbox) Live() ([]Item, error) {
+	items, err := ob.Items()
+	ob.mu.Lock()
+	t := ob.prog
+	ob.mu.Unlock()
+	if err != nil || t == nil {
+		return items, err
+	}
+	for i, it := range items {
+		if cur, ok := t.get(it.ID); ok && it.pending() && cur.State == StateUploading && cur.Updated.Equal(it.Updated) {
+			items[i] = cur
+		}
+	}
+	return items, nil
+}
+
 // Item returns one item.
 func (ob *Outbox) Item(id string) (Item, error) {
 	var it Item

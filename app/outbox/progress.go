@@ -55,6 +55,14 @@ func (t *tracker) setItems(items []Item) {
 	}
 }
 
+// get returns the latest state of an item Run reported.
+func (t *tracker) get(id string) (Item, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	it, ok := t.items[id]
+	return it, ok
+}
+
 func (t *tracker) put(it Item) {
 	old, ok := t.items[it.ID]
 	if ok && it.BytesDone > old.BytesDone && old.SHA256 == it.SHA256 {

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict'
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
+import net from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
@@ -65,6 +66,39 @@ async function startServer() {
       return code
     },
   }
+}
+
+/**
+ * startLink puts a TCP proxy between the app and the server: the laptop's
+ * network. Setting link.rate (bytes per second, 0 = unlimited) slows what
+ * the app sends, like a hotspot, so an upload can be caught half-way.
+ */
+async function startLink(target) {
+  const { hostname, port } = new URL(target)
+  const link = { rate: 0, url: '' }
+  const sockets = new Set()
+  const srv = net.createServer((client) => {
+    const up = net.connect(Number(port), hostname)
+    for (const s of [client, up]) {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('close', () => (sockets.delete(s), client.destroy(), up.destroy()))
+    }
+    client.on('data', (chunk) => {
+      if (!link.rate) {
+        if (!up.write(chunk)) (client.pause(), up.once('drain', () => client.resume()))
+        return
+      }
+      client.pause()
+      setTimeout(() => (up.write(chunk), client.resume()), (1000 * chunk.length) / link.rate)
+    })
+    client.on('end', () => up.end())
+    up.pipe(client)
+  })
+  await new Promise((ok) => srv.listen(0, '127.0.0.1', ok))
+  link.url = `http://127.0.0.1:${srv.address().port}`
+  link.stop = () => new Promise((ok) => (sockets.forEach((s) => s.destroy()), srv.close(ok)))
+  return link
 }
 
 /** api calls the Warta server as a user (logging in once) and returns [status, JSON body]. */
@@ -186,6 +220,8 @@ function waitAllDone(page, nArticles, nPhotos, timeout = 30000) {
 describe('upload', () => {
   before(async () => {
     ctx.server = await startServer()
+    ctx.link = await startLink(ctx.server.url)
+    cleanups.push(async () => ctx.link.stop())
     cleanups.push(async () => {
       const code = await ctx.server.stop()
       removeDir(ctx.server.dir)
@@ -204,7 +240,7 @@ describe('upload', () => {
     const section = page.getByTestId('settings-server')
     await section.waitFor()
     assert.match(await section.locator('h2').textContent(), /Server Warta/)
-    await page.getByTestId('server-url').fill(ctx.server.url)
+    await page.getByTestId('server-url').fill(ctx.link.url)
     await page.getByTestId('server-user').fill('rina')
     await page.getByTestId('server-password').fill('bukan-sandinya')
     await page.getByTestId('server-signin-button').click()
@@ -217,7 +253,7 @@ describe('upload', () => {
     const account = page.getByTestId('server-account')
     await account.waitFor()
     const text = (await account.textContent()).replace(/\s+/g, ' ')
-    assert.ok(text.includes(`rina di ${ctx.server.url}`), text)
+    assert.ok(text.includes(`rina di ${ctx.link.url}`), text)
     // No keyring on this machine: the token is in the fallback file, and the note says so.
     const note = account.getByRole('note')
     assert.equal(await note.count(), 1, 'the file fallback note')
@@ -361,9 +397,11 @@ describe('upload', () => {
     await page.keyboard.press('Control+1')
     await openUpload(page)
     await until('5 ready', async () => /\(5 artikel siap\)/.test(await uploadAll(page).textContent()))
+    // A slow link (2 MB/s up), so that the app can be stopped half-way.
+    ctx.link.rate = 2e6
     await uploadAll(page).click()
-    // Stop the app as soon as the first bytes move.
-    await until('upload started', async () => (await items(page)).some((i) => i.kind === 'photo' && ids.includes(i.localId) && (i.bytesDone > 0 || i.state !== 'queued')), 20000)
+    // Stop the app once the first photo is on the server and others are on their way.
+    await until('upload started', async () => (await items(page)).some((i) => i.kind === 'photo' && ids.includes(i.localId) && i.state === 'done'), 20000)
     const atStop = (await items(page)).filter((i) => big.some((a) => a.id === i.localId) || ids.includes(i.localId))
     assert.equal(await ctx.app.stop(), 0, 'the app exits cleanly mid-upload')
     const doneAtStop = atStop.filter((i) => i.state === 'done').length
@@ -377,7 +415,7 @@ describe('upload', () => {
     await page.keyboard.press('Control+4')
     const account = page.getByTestId('server-account')
     await account.waitFor()
-    assert.ok((await account.textContent()).includes(`rina di ${ctx.server.url}`))
+    assert.ok((await account.textContent()).includes(`rina di ${ctx.link.url}`))
     await openUpload(page)
     // The batch's 5 articles and 15 photos all end on the server.
     const mine = new Set([...big.map((a) => a.id), ...ids])
@@ -390,6 +428,7 @@ describe('upload', () => {
       },
       60000,
     )
+    ctx.link.rate = 0
 
     for (const a of big) {
       const [st, srv] = await api('rina', 'GET', `/articles/${a.id}`)
