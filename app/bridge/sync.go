@@ -430,33 +430,7 @@ func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 		if err != nil {
 			return nil, err
 		}
-		sec := s.secretsStore()
-		where, err := sec.Set(secretName(a), token)
-		if err != nil {
-			return nil, fmt.Errorf("keep the login token: %w", err)
-		}
-		a.TokenIn, a.TokenNote = string(where), sec.FallbackReason()
-		if where == secrets.InFile {
-			a.TokenPath = sec.Path()
-		}
-		s.mu.Lock()
-		if err := s.load(); err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-		i := slices.IndexFunc(s.rec.Accounts, func(o Account) bool { return o.Kind == KindWarta && o.URL == a.URL && o.User == a.User })
-		if i >= 0 {
-			a.ID = s.rec.Accounts[i].ID
-			s.rec.Accounts[i] = a
-		} else {
-			a.ID = ids.New(time.Now())
-			s.rec.Accounts = append(s.rec.Accounts, a)
-		}
-		if _, t := s.account(s.rec.Target); t == nil || !t.SignedIn {
-			s.rec.Target = a.ID
-		}
-		err = s.save()
-		s.mu.Unlock()
+		a, err = s.keep(a, token, "login token")
 		if err != nil {
 			return nil, err
 		}
@@ -465,6 +439,39 @@ func (s *Sync) SignIn(serverURL, user, password string) (*Account, error) {
 		s.pullEvery(5 * time.Minute)
 		return &a, nil
 	})
+}
+
+// keep stores an account's secret in the keyring (saying where) and the
+// account in the list: the same kind, URL and user is the same account
+// (its id kept), anything else a new one. A Warta account becomes the
+// upload target when there is no signed-in one.
+func (s *Sync) keep(a Account, secret, what string) (Account, error) {
+	sec := s.secretsStore()
+	where, err := sec.Set(secretName(a), secret)
+	if err != nil {
+		return a, fmt.Errorf("keep the %s: %w", what, err)
+	}
+	a.TokenIn, a.TokenNote = string(where), sec.FallbackReason()
+	if where == secrets.InFile {
+		a.TokenPath = sec.Path()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.load(); err != nil {
+		return a, err
+	}
+	i := slices.IndexFunc(s.rec.Accounts, func(o Account) bool { return o.Kind == a.Kind && o.URL == a.URL && o.User == a.User })
+	if i >= 0 {
+		a.ID = s.rec.Accounts[i].ID
+		s.rec.Accounts[i] = a
+	} else {
+		a.ID = ids.New(time.Now())
+		s.rec.Accounts = append(s.rec.Accounts, a)
+	}
+	if _, t := s.account(s.rec.Target); a.Kind == KindWarta && (t == nil || !t.SignedIn) {
+		s.rec.Target = a.ID
+	}
+	return a, s.save()
 }
 
 // SignOut forgets an account's token and stops its uploads; the account

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/warta-news/warta/app/articles"
-	"github.com/warta-news/warta/app/ids"
-	"github.com/warta-news/warta/app/secrets"
 	"github.com/warta-news/warta/app/wordpress"
 )
 
@@ -93,30 +90,7 @@ func (s *Sync) AddWordPress(siteURL, user, appPassword string) (WordPressCheck, 
 			home = c.URL()
 		}
 		a := Account{Kind: KindWordPress, Name: res.Info.Name, URL: strings.TrimRight(home, "/"), User: c.User(), SignedIn: true, CanPublish: res.Info.CanPublish}
-		sec := s.secretsStore()
-		where, err := sec.Set(secretName(a), strings.TrimSpace(appPassword))
-		if err != nil {
-			return res, fmt.Errorf("keep the application password: %w", err)
-		}
-		a.TokenIn, a.TokenNote = string(where), sec.FallbackReason()
-		if where == secrets.InFile {
-			a.TokenPath = sec.Path()
-		}
-		s.mu.Lock()
-		if err := s.load(); err != nil {
-			s.mu.Unlock()
-			return res, err
-		}
-		i := slices.IndexFunc(s.rec.Accounts, func(o Account) bool { return o.Kind == KindWordPress && o.URL == a.URL && o.User == a.User })
-		if i >= 0 {
-			a.ID = s.rec.Accounts[i].ID
-			s.rec.Accounts[i] = a
-		} else {
-			a.ID = ids.New(time.Now())
-			s.rec.Accounts = append(s.rec.Accounts, a)
-		}
-		err = s.save()
-		s.mu.Unlock()
+		a, err := s.keep(a, strings.TrimSpace(appPassword), "application password")
 		if err != nil {
 			return res, err
 		}
