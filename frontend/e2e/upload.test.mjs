@@ -472,7 +472,11 @@ describe('upload', () => {
     const target = page.getByTestId('upload-target')
     await target.waitFor()
     await target.selectOption(acct2.id)
-    await until('1 ready for the second server', async () => /\(1 artikel siap\)/.test(await uploadAll(page).textContent()))
+    await until('the second server chosen', async () => (await page.evaluate(() => window.go.bridge.Sync.Target())) === acct2.id)
+    // The second server has none of the ready articles: all of them are offered for it.
+    const forSecond = await page.evaluate(async (id) => ((await window.go.bridge.Sync.Ready(id)) ?? []).map((a) => a.id), acct2.id)
+    assert.ok(forSecond.includes(art.id) && forSecond.length > 1, JSON.stringify(forSecond))
+    await until(`${forSecond.length} ready for the second server`, async () => (await uploadAll(page).textContent()).includes(`(${forSecond.length} artikel siap)`))
     await uploadAll(page).click()
     await until('the article on the second server', async () => {
       const row = page.locator(`[data-testid=upload-item][data-id="${art.id}"][data-account="${acct2.id}"]`)
