@@ -231,7 +231,7 @@ func (p *benchPics) File(id, kind string) (string, error) { return p.file, nil }
 
 // benchJPEG writes a noise JPEG of about size bytes and returns its path
 // and size.
-func benchJPEG(b *testing.B, size int) (string, int) {
+func benchJPEG(b testing.TB, size int) (string, int) {
 	w := int(math.Sqrt(float64(size)))
 	img := image.NewRGBA(image.Rect(0, 0, w, w))
 	rand.Read(img.Pix)

@@ -77,6 +77,10 @@ func Open(dir string) (*Store, error) {
 	return &Store{dir: abs, rename: os.Rename}, nil
 }
 
+// Rereads is how many files MoveFile, MoveFileKnown and MoveFileThen
+// hashed by reading them because no digest vouched for them.
+func (s *Store) Rereads() int64 { return s.rereads.Load() }
+
 // Dir is the store's folder.
 func (s *Store) Dir() string { return s.dir }
 

@@ -53,8 +53,10 @@ func TestCreationWithUploadWholePhoto(t *testing.T) {
 	if p := e.partials(t); len(p) != 0 {
 		t.Fatalf("upload files left: %v", p)
 	}
-	if e.h.fast.Load() != 1 || e.h.reread.Load() != 0 {
-		t.Errorf("finishes: fast %d, reread %d; want the hash taken on arrival", e.h.fast.Load(), e.h.reread.Load())
+	// Received without tusd (direct.go), with the hash taken on arrival.
+	if e.h.directs.Load() != 1 || e.h.fast.Load() != 0 || e.h.reread.Load() != 0 || e.blobs.Rereads() != 0 {
+		t.Errorf("direct %d, tusd finishes fast %d, reread %d, blob store rereads %d; want one direct POST, the hash taken on arrival",
+			e.h.directs.Load(), e.h.fast.Load(), e.h.reread.Load(), e.blobs.Rereads())
 	}
 	// The answer was lost: the retried POST hears "complete" and sends
 	// nothing to the upload.
@@ -176,6 +178,7 @@ func TestCreationWithUploadCut(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the server never finished the cut request")
 	}
+	// What arrived of the whole photo became a tus upload.
 	kept := e.uploadSize(t, uploadID("rina", sha))
 	if kept <= 0 || kept > 300<<10 {
 		t.Fatalf("%d bytes kept of the cut POST", kept)
@@ -190,9 +193,63 @@ func TestCreationWithUploadCut(t *testing.T) {
 		t.Fatalf("retried POST: %d %v %s %v", r.status, r.header, r.body, err)
 	}
 	e.checkBlob(t, data)
-	if e.h.reread.Load() != 0 {
-		t.Errorf("%d finishes read the file again", e.h.reread.Load())
+	if e.h.reread.Load() != 0 || e.h.fast.Load() != 1 || e.blobs.Rereads() != 0 {
+		t.Errorf("finishes: %d fast, %d read the file again (blob store: %d)", e.h.fast.Load(), e.h.reread.Load(), e.blobs.Rereads())
 	}
+	if p := e.partials(t); len(p) != 0 {
+		t.Fatalf("upload files left: %v", p)
+	}
+}
+
+// Several POSTs of the same whole photo at once (a client that retried
+// while its first POST was still being received): every one hears
+// "complete", the photo is stored once, nothing is left in the uploads
+// folder.
+func TestCreationWithUploadSameWholePhotoAtOnce(t *testing.T) {
+	e := newEnv(t, 0)
+	data := randBytes(t, 600<<10)
+	sha := shaOf(data)
+	const n = 4
+	got := make(chan resp, n)
+	for range n {
+		go func() {
+			r, _, err := e.client("tok-rina").createWith(sha, int64(len(data)), data)
+			if err != nil {
+				r.status = -1
+			}
+			got <- r
+		}()
+	}
+	for range n {
+		if r := <-got; (r.status != 201 && r.status != 200) || r.header.Get(HeaderComplete) != "true" {
+			t.Errorf("POST: %d %v %s", r.status, r.header, r.body)
+		}
+	}
+	e.checkBlob(t, data)
+	if p := e.partials(t); len(p) != 0 {
+		t.Fatalf("upload files left: %v", p)
+	}
+}
+
+// A server stopped while it received a whole photo leaves a temporary file
+// (direct.go); the next start removes it, and the photo can be sent again.
+func TestDirectLeftoverRemovedAtStart(t *testing.T) {
+	e := newEnv(t, 0)
+	data := randBytes(t, 100<<10)
+	sha := shaOf(data)
+	left := filepath.Join(e.data, "uploads", directPrefix+uploadID("rina", sha)+"-123")
+	if err := os.WriteFile(left, data[:40<<10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.stop()
+	e.start(t)
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Fatalf("the leftover is still there: %v", err)
+	}
+	if r, _, err := e.client("tok-rina").createWith(sha, int64(len(data)), data); err != nil || r.status != 201 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("POST: %d %s %v", r.status, r.body, err)
+	}
+	e.checkBlob(t, data)
 }
 
 // uploadSize is the size of the upload file of id.

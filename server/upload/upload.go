@@ -127,6 +127,9 @@ type handler struct {
 	// finishes that used the hash taken while the bytes arrived (fast) or
 	// read the file (reread); for tests.
 	fast, reread atomic.Int64
+	// POSTs that carried a whole photo and were received without tusd
+	// (direct.go); for tests.
+	directs atomic.Int64
 }
 
 type ctxKey struct{}
@@ -169,6 +172,7 @@ func New(cfg Config) (http.Handler, error) {
 		log:    cfg.Log.With("component", "upload"),
 	}
 	h.sweepDone(time.Now())
+	h.sweepDirect()
 
 	// Only the core and termination: no concatenation, no deferred length,
 	// no download (photos are read from the blob store, not from uploads).
@@ -355,6 +359,10 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, user string) {
 	} else if !errors.Is(err, tusd.ErrNotFound) {
 		h.internal(w, r, err)
 		return
+	} else if wantsDirect(r, size) {
+		release()
+		h.direct(w, r, user, id, sha, size, uploadMeta(user, sha, meta))
+		return
 	}
 	// tusd creates the upload (preCreate fixes its id), releases the
 	// creation lock (hashingStore.NewUpload), and writes a first chunk
@@ -438,6 +446,12 @@ func (h *handler) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfo
 	if user == "" || !blobs.Valid(sha) { // create checked both already
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("bad_request", "sha256 missing", http.StatusBadRequest)
 	}
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: uploadID(user, sha), MetaData: uploadMeta(user, sha, in)}, nil
+}
+
+// uploadMeta is the metadata kept with user's upload of the photo sha, from
+// the Upload-Metadata the client sent (in).
+func uploadMeta(user, sha string, in tusd.MetaData) tusd.MetaData {
 	meta := tusd.MetaData{"sha256": sha, "owner": user}
 	// The file name is only remembered; it never becomes part of a path.
 	if f := in["filename"]; f != "" {
@@ -446,7 +460,7 @@ func (h *handler) preCreate(ev tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfo
 	if a := in["article"]; a != "" {
 		meta["article"] = clip(a, 64)
 	}
-	return tusd.HTTPResponse{}, tusd.FileInfoChanges{ID: uploadID(user, sha), MetaData: meta}, nil
+	return meta
 }
 
 // preFinish runs when the last byte of an upload has been written.
