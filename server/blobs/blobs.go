@@ -214,6 +214,14 @@ func (s *Store) MoveFileKnown(sha, srcPath string, known *Digest) (reread bool, 
 // one after the other. then also runs when the blob existed already; it
 // does not run when the move failed.
 func (s *Store) MoveFileThen(sha, srcPath string, known *Digest, then func() error) (reread bool, err error) {
+	return s.MoveFileWhile(sha, srcPath, func() *Digest { return known }, then)
+}
+
+// MoveFileWhile is MoveFileThen for a caller that is still hashing the
+// file's bytes: known is called while the file is being fsynced, so the
+// two overlap, and its answer is used as MoveFileThen's known. The file
+// is never renamed before both are done.
+func (s *Store) MoveFileWhile(sha, srcPath string, known func() *Digest, then func() error) (reread bool, err error) {
 	if then == nil {
 		then = func() error { return nil }
 	}
@@ -234,21 +242,29 @@ func (s *Store) MoveFileThen(sha, srcPath string, known *Digest, then func() err
 			f.Close()
 		}
 	}()
-	if !s.knownOK(sha, f, known) {
+	// The bytes go to the disk while they are checked; the rename waits
+	// for both.
+	synced := make(chan error, 1)
+	go func() { synced <- f.Sync() }()
+	if !s.knownOK(sha, f, known()) {
 		reread = true
 		s.rereads.Add(1)
 		got, err := hashFile(f)
+		if err == nil && got != sha {
+			err = fmt.Errorf("bytes hash to %s: %w", got, ErrChecksum)
+		}
 		if err != nil {
+			<-synced
 			return reread, fmt.Errorf("move blob %s: %w", sha, err)
 		}
-		if got != sha {
-			return reread, fmt.Errorf("move blob %s: bytes hash to %s: %w", sha, got, ErrChecksum)
-		}
 	}
-	if err := f.Chmod(0o444); err != nil {
-		return reread, fmt.Errorf("move blob %s: %w", sha, err)
+	// Read-only once it is known to be the blob (a mismatch stays
+	// removable on Windows); the mode is made durable with the rename.
+	err = f.Chmod(0o444)
+	if serr := <-synced; err == nil {
+		err = serr
 	}
-	if err := f.Sync(); err != nil {
+	if err != nil {
 		return reread, fmt.Errorf("move blob %s: %w", sha, err)
 	}
 	err = f.Close()

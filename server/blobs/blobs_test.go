@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func shaOf(b []byte) string {
@@ -429,5 +430,48 @@ func TestMoveFileThen(t *testing.T) {
 	_, err = s.MoveFileThen(shaOf([]byte("lain")), writeTemp(t, data), nil, func() error { calls++; return nil })
 	if !errors.Is(err, ErrChecksum) || calls != 2 {
 		t.Fatalf("bad bytes: err %v, %d calls", err, calls)
+	}
+}
+
+// MoveFileWhile asks for the digest while the file is fsynced and renames
+// only after it answered; a digest that does not prove the name makes it
+// read the file, and a file whose bytes are not the name's stays where it
+// was, removable.
+func TestMoveFileWhile(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	data := bytes.Repeat([]byte("foto longsor "), 40_000)
+	sha := shaOf(data)
+	src := writeTemp(t, data)
+	asked := 0
+	reread, err := s.MoveFileWhile(sha, src, func() *Digest {
+		asked++
+		if s.Has(sha) {
+			t.Error("the blob was in place before its digest was known")
+		}
+		time.Sleep(20 * time.Millisecond) // a hasher still at work
+		return &Digest{Size: int64(len(data)), Sum: sha256.Sum256(data)}
+	}, nil)
+	if err != nil || reread || asked != 1 || !s.Has(sha) || s.Rereads() != 0 {
+		t.Fatalf("err %v, reread %v, asked %d, stored %v", err, reread, asked, s.Has(sha))
+	}
+	if _, err := os.Stat(src); !os.IsNotExist(err) {
+		t.Fatalf("source left: %v", err)
+	}
+	// The hasher gave up (nil): the file is read.
+	other := []byte("foto lain")
+	reread, err = s.MoveFileWhile(shaOf(other), writeTemp(t, other), func() *Digest { return nil }, nil)
+	if err != nil || !reread || !s.Has(shaOf(other)) || s.Rereads() != 1 {
+		t.Fatalf("nil digest: err %v, reread %v", err, reread)
+	}
+	// Bytes that are not the name's: refused, the source stays writable
+	// (so it can be removed everywhere) and nothing is stored.
+	bad := writeTemp(t, []byte("bukan foto itu"))
+	claimed := shaOf([]byte("foto itu"))
+	_, err = s.MoveFileWhile(claimed, bad, func() *Digest { return &Digest{Size: 14, Sum: sha256.Sum256([]byte("bukan foto itu"))} }, nil)
+	if !errors.Is(err, ErrChecksum) || s.Has(claimed) {
+		t.Fatalf("mismatch: err %v, stored %v", err, s.Has(claimed))
+	}
+	if fi, err := os.Stat(bad); err != nil || fi.Mode().Perm()&0o200 == 0 {
+		t.Fatalf("the refused file: %v %v", fi, err)
 	}
 }

@@ -2,9 +2,9 @@ package upload
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"net/http"
 	"os"
@@ -28,7 +28,8 @@ import (
 // servers measured, as much as sending the photo over a LAN.
 //
 // The bytes go to a temporary file in the uploads folder, hashed as they
-// arrive (teeCounter, as for tusd's uploads). When all arrived and they
+// arrive (pipeHash: on a goroutine of their own, so the hashing overlaps with
+// receiving and with the fsync). When all arrived and they
 // hash to the photo's sha256, the file becomes the blob exactly as a tusd
 // upload does (Blobs.MoveFileThen: fsync, rename, folder fsync beside the
 // database record) and the answer is tusd's for a POST that completed its
@@ -69,23 +70,29 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 			h.log.Warn("remove upload", "path", name, "err", err)
 		}
 	}
-	tc := &teeCounter{r: r.Body, h: sha256.New()}
-	n, err := tc.WriteTo(tmp)
+	p := newPipeHash()
+	n, err := p.copy(tmp, 0, r.Body)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil || n != size {
 		// Cut short (or a write failed): keep what arrived as a tus upload.
-		h.adopt(user, id, name, n, size, meta, tc, err)
+		hs := p.finish()
+		h.adopt(user, id, name, n, size, meta, hs, p.hashed, err)
 		return
 	}
-	known := &blobs.Digest{Size: n}
-	tc.h.Sum(known.Sum[:0])
-	if tc.bad || tc.n != n {
-		known = nil // MoveFileThen reads the file
+	// The hasher finishes while the file is fsynced.
+	known := func() *blobs.Digest {
+		hs := p.finish()
+		if p.hashed != n {
+			return nil // MoveFileWhile reads the file
+		}
+		d := &blobs.Digest{Size: n}
+		hs.Sum(d.Sum[:0])
+		return d
 	}
 	ctx := r.Context()
-	_, err = h.cfg.Blobs.MoveFileThen(sha, name, known, func() error {
+	_, err = h.cfg.Blobs.MoveFileWhile(sha, name, known, func() error {
 		if err := h.cfg.Recorder.AddBlob(ctx, sha, size); err != nil {
 			return fmt.Errorf("%w: %w", errRecord, err)
 		}
@@ -116,7 +123,7 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 // the tus upload id (unless someone made that upload meanwhile), so that
 // they need not be sent again. The hash of the bytes goes with them when it
 // is known to cover exactly the file. rerr is why the body stopped.
-func (h *handler) adopt(user, id, name string, n, size int64, meta tusd.MetaData, tc *teeCounter, rerr error) {
+func (h *handler) adopt(user, id, name string, n, size int64, meta tusd.MetaData, hs hash.Hash, hashed int64, rerr error) {
 	drop := func(why string, err error) {
 		os.Remove(name)
 		h.log.Info("photo upload cut short; its bytes were dropped", "upload", id, "owner", user, "bytes", n, "why", why, "err", err)
@@ -147,8 +154,8 @@ func (h *handler) adopt(user, id, name string, n, size int64, meta tusd.MetaData
 		drop("rename", err)
 		return
 	}
-	if now, ok := stampOf(bin); ok && now.fi.Size() == n && tc.n == n && !tc.bad {
-		h.store.put(id, &hashState{h: tc.h, off: n, file: now})
+	if now, ok := stampOf(bin); ok && now.fi.Size() == n && hashed == n {
+		h.store.put(id, &hashState{h: hs, off: n, file: now})
 	}
 	h.log.Info("photo upload cut short; kept for resuming", "upload", id, "owner", user, "bytes", n, "size", size, "err", rerr)
 }
