@@ -222,6 +222,9 @@ type Outbox struct {
 	pre    string // key prefix: ob/ or ob/<account>/
 
 	mu     sync.Mutex // guards the fields below and read-modify-write of items
+	// pend holds outcomes of photos not yet written to the store
+	// (updateLater, flushLocked); reads of items see them.
+	pend   map[string]Item
 	paused bool
 	cancel context.CancelFunc // the item in flight
 	wake   chan struct{}
@@ -274,16 +277,21 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Items lists every item, photos first.
 func (ob *Outbox) Items() ([]Item, error) {
 	var out []Item
+	ob.mu.Lock()
 	err := ob.st.View(func(tx *store.Txn) error {
 		return tx.IteratePrefix(ob.pre+keyItem, func(_ string, v []byte) error {
 			var it Item
 			if err := json.Unmarshal(v, &it); err != nil {
 				return err
 			}
+			if p, ok := ob.pend[it.ID]; ok {
+				it = p
+			}
 			out = append(out, it)
 			return nil
 		})
 	})
+	ob.mu.Unlock()
 	slices.SortStableFunc(out, func(a, b Item) int {
 		if a.Kind != b.Kind {
 			if a.Kind == KindPhoto {
@@ -317,6 +325,16 @@ func (ob *Outbox) Live() ([]Item, error) {
 
 // Item returns one item.
 func (ob *Outbox) Item(id string) (Item, error) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return ob.item(id)
+}
+
+// item is Item for a caller that holds ob.mu.
+func (ob *Outbox) item(id string) (Item, error) {
+	if p, ok := ob.pend[id]; ok {
+		return p, nil
+	}
 	var it Item
 	err := ob.st.GetJSON(ob.pre+keyItem+id, &it)
 	if errors.Is(err, store.ErrNotFound) {
@@ -325,16 +343,21 @@ func (ob *Outbox) Item(id string) (Item, error) {
 	return it, err
 }
 
+// put writes an item; the caller holds ob.mu.
 func (ob *Outbox) put(it *Item) error {
 	it.Updated = ob.o.Now()
-	return ob.st.PutJSON(ob.pre+keyItem+it.ID, it)
+	if err := ob.st.PutJSON(ob.pre+keyItem+it.ID, it); err != nil {
+		return err
+	}
+	delete(ob.pend, it.ID) // it was read through item, over any outcome pending
+	return nil
 }
 
 // update reads, changes and writes one item under the lock.
 func (ob *Outbox) update(id string, fn func(*Item) error) (Item, error) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
-	it, err := ob.Item(id)
+	it, err := ob.item(id)
 	if err != nil {
 		return it, err
 	}
@@ -342,6 +365,68 @@ func (ob *Outbox) update(id string, fn func(*Item) error) (Item, error) {
 		return it, err
 	}
 	return it, ob.put(&it)
+}
+
+// Photo outcomes are written in groups. Every store write is an fsync,
+// and during a batch the disk's flushes are what upload and server wait
+// for; a photo's outcome is one write. updateLater keeps the changed item
+// in memory (every read of items sees it) and writes it with the others
+// when pendMax have gathered, when Run's batch ends or every pendEvery
+// (processAll), or before any other write of the same item. What a crash
+// loses is at most that much: those photos are sent again, and the server,
+// which has them, answers "complete" at once.
+const (
+	pendMax   = 16
+	pendEvery = 250 * time.Millisecond
+)
+
+// updateLater is update whose write may be grouped with others (see
+// pendMax).
+func (ob *Outbox) updateLater(id string, fn func(*Item) error) (Item, error) {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	it, err := ob.item(id)
+	if err != nil {
+		return it, err
+	}
+	if err := fn(&it); err != nil {
+		return it, err
+	}
+	it.Updated = ob.o.Now()
+	if ob.pend == nil {
+		ob.pend = map[string]Item{}
+	}
+	ob.pend[id] = it
+	if len(ob.pend) >= pendMax {
+		return it, ob.flushLocked()
+	}
+	return it, nil
+}
+
+// flush writes the pending outcomes in one transaction.
+func (ob *Outbox) flush() error {
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return ob.flushLocked()
+}
+
+func (ob *Outbox) flushLocked() error {
+	if len(ob.pend) == 0 {
+		return nil
+	}
+	err := ob.st.Update(func(tx *store.Txn) error {
+		for id, it := range ob.pend {
+			if err := tx.SetJSON(ob.pre+keyItem+id, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write photo outcomes: %w", err)
+	}
+	clear(ob.pend)
+	return nil
 }
 
 // revRecord is ob/r/<article id>: the server revision the local article
@@ -449,7 +534,10 @@ func (ob *Outbox) Enqueue(articleIDs []string) error {
 		if it, ok := changed[id]; ok {
 			return it, nil
 		}
-		return ob.Item(id)
+		if it, ok := ob.pend[id]; ok {
+			return it, nil
+		}
+		return ob.item(id)
 	}
 	put := func(it Item) {
 		it.Updated = now
@@ -519,6 +607,9 @@ func (ob *Outbox) Enqueue(articleIDs []string) error {
 	}); err != nil {
 		return err
 	}
+	for _, id := range order {
+		delete(ob.pend, id)
+	}
 	ob.poke()
 	return nil
 }
@@ -548,7 +639,11 @@ func (ob *Outbox) Retry(itemID string) error {
 func (ob *Outbox) Remove(itemID string) error {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
-	return ob.st.Delete(ob.pre + keyItem + itemID)
+	if err := ob.st.Delete(ob.pre + keyItem + itemID); err != nil {
+		return err
+	}
+	delete(ob.pend, itemID)
+	return nil
 }
 
 // Pause stops sending after cancelling the request in flight (its progress
@@ -651,6 +746,9 @@ func (ob *Outbox) Run(ctx context.Context, onProgress func(Progress)) error {
 		} else {
 			err = ob.processAll(ictx, batch)
 		}
+		if ferr := ob.flush(); err == nil {
+			err = ferr
+		}
 		ob.mu.Lock()
 		ob.cancel = nil
 		ob.mu.Unlock()
@@ -669,6 +767,28 @@ func (ob *Outbox) processAll(ctx context.Context, batch []*Item) error {
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
+	// Outcomes gathered by updateLater are written at least every
+	// pendEvery (and by Run after the batch).
+	stop := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		t := time.NewTicker(pendEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if err := ob.flush(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+
 	for range min(ob.o.Parallel, len(batch)) {
 		wg.Go(func() {
 			for it := range work {
@@ -690,6 +810,8 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	close(stop)
+	<-flushed
 	return errors.Join(errs...)
 }
 
@@ -888,7 +1010,8 @@ func readFileInto(dst []byte, path string) ([]byte, error) {
 // POST of the same bytes finds the upload and answers with its offset (or
 // "complete"). Every store write is an fsync (several milliseconds), as
 // long as sending a whole web rendition over a good network, so a photo
-// costs one write: its outcome. Only a large file (an original) also has
+// costs one write: its outcome, and that is written with other photos'
+// outcomes (updateLater). Only a large file (an original) also has
 // its tus location and offset written, every saveEveryBytes or saveEvery,
 // so that the progress shown after a restart starts near where it was.
 const (
@@ -960,7 +1083,7 @@ func (ob *Outbox) sendPhoto(ctx context.Context, it *Item) error {
 	buf := data // a pointer to a variable of its own: the pool's next user writes through it
 	putBuf(&buf)
 	data = nil
-	x, err := ob.update(it.ID, func(x *Item) error {
+	x, err := ob.updateLater(it.ID, func(x *Item) error {
 		x.SHA256, x.BytesTotal = sha, size
 		x.State, x.Location, x.Offset, x.BytesDone = StateDone, u.Location, x.BytesTotal, x.BytesTotal
 		x.LastError, x.ErrorCode, x.Attempts, x.NextAttempt = "", "", 0, time.Time{}

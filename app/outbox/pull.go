@@ -101,7 +101,7 @@ func (ob *Outbox) pullOne(sa ServerArticle, res *PullResult) error {
 		return nil
 	}
 	itemID := "a-" + sa.ID
-	it, err := ob.Item(itemID)
+	it, err := ob.item(itemID)
 	hasItem := err == nil
 	if err != nil && !errors.Is(err, ErrNoItem) {
 		return err
