@@ -222,10 +222,10 @@ type Outbox struct {
 	pre    string // key prefix: ob/ or ob/<account>/
 
 	mu     sync.Mutex // guards the fields below and read-modify-write of items
+	paused bool
 	// pend holds outcomes of photos not yet written to the store
 	// (updateLater, flushLocked); reads of items see them.
 	pend   map[string]Item
-	paused bool
 	cancel context.CancelFunc // the item in flight
 	wake   chan struct{}
 	prog   *tracker
