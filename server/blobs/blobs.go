@@ -74,7 +74,26 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("open blobs %s: %w", dir, err)
 	}
-	return &Store{dir: abs, rename: os.Rename}, nil
+	s := &Store{dir: abs, rename: os.Rename}
+	// The 256 fan-out folders are made up front (once in the store's life;
+	// a check of each at every start), so that no upload waits for a
+	// mkdir and an fsync of the store's folder. One that cannot be made
+	// now is made by the first blob that needs it (mkFan).
+	made := true
+	for i := range 256 {
+		if os.Mkdir(filepath.Join(abs, fmt.Sprintf("%02x", i)), 0o755) != nil {
+			if fi, err := os.Stat(filepath.Join(abs, fmt.Sprintf("%02x", i))); err != nil || !fi.IsDir() {
+				made = false
+				continue
+			}
+		}
+	}
+	if made && syncDir(abs) == nil {
+		for i := range s.fanned {
+			s.fanned[i].Store(true)
+		}
+	}
+	return s, nil
 }
 
 // Rereads is how many files MoveFile, MoveFileKnown and MoveFileThen

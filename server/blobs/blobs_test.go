@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,9 +102,8 @@ func TestPutFileMismatch(t *testing.T) {
 		t.Fatalf("Put err %v", err)
 	}
 	noTemps(t, s)
-	ents, _ := os.ReadDir(s.Dir())
-	if len(ents) != 0 {
-		t.Fatalf("store not empty: %v", ents)
+	if got := contents(t, s); len(got) != 0 {
+		t.Fatalf("store not empty: %v", got)
 	}
 }
 
@@ -168,9 +169,8 @@ func TestInvalidNamesNeverBecomePaths(t *testing.T) {
 	if _, err := s.Open(good); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Open missing = %v", err)
 	}
-	ents, _ := os.ReadDir(s.Dir())
-	if len(ents) != 0 {
-		t.Fatalf("store not empty: %v", ents)
+	if got := contents(t, s); len(got) != 0 {
+		t.Fatalf("store not empty: %v", got)
 	}
 }
 
@@ -240,9 +240,8 @@ func TestMoveFileMismatch(t *testing.T) {
 	if err := s.MoveFile("../"+sha[3:], src); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("invalid name: %v", err)
 	}
-	ents, _ := os.ReadDir(s.Dir())
-	if len(ents) != 0 {
-		t.Fatalf("store not empty: %v", ents)
+	if got := contents(t, s); len(got) != 0 {
+		t.Fatalf("store not empty: %v", got)
 	}
 }
 
@@ -473,5 +472,53 @@ func TestMoveFileWhile(t *testing.T) {
 	}
 	if fi, err := os.Stat(bad); err != nil || fi.Mode().Perm()&0o200 == 0 {
 		t.Fatalf("the refused file: %v %v", fi, err)
+	}
+}
+
+// contents lists what the store holds besides its empty fan-out folders.
+func contents(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(s.Dir(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == s.Dir() {
+			return err
+		}
+		rel, _ := filepath.Rel(s.Dir(), p)
+		if d.IsDir() && len(rel) == 2 && Valid(rel+strings.Repeat("0", 62)) {
+			return nil
+		}
+		out = append(out, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Open makes the 256 fan-out folders, so that storing a blob makes none.
+func TestOpenMakesFanFolders(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 256 {
+		if fi, err := os.Stat(filepath.Join(dir, fmt.Sprintf("%02x", i))); err != nil || !fi.IsDir() || !s.fanned[i].Load() {
+			t.Fatalf("fan-out folder %02x: %v (marked %v)", i, err, s.fanned[i].Load())
+		}
+	}
+	// A folder that cannot be made (a file has its name) leaves Open
+	// working; the blob that needs it fails clearly.
+	dir2 := t.TempDir()
+	os.WriteFile(filepath.Join(dir2, "7f"), []byte("x"), 0o644)
+	s2, err := Open(dir2)
+	if err != nil || s2.fanned[0].Load() {
+		t.Fatalf("Open with a blocked folder: %v, marked %v", err, s2.fanned[0].Load())
+	}
+	data := []byte("foto")
+	sha := shaOf(data)
+	if err := s2.Put(sha, bytes.NewReader(data)); err != nil || !s2.Has(sha) {
+		t.Fatalf("a blob elsewhere: %v", err)
 	}
 }
