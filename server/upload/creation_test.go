@@ -381,3 +381,56 @@ func TestCreationWithUploadPhotoKnown(t *testing.T) {
 		}
 	}
 }
+
+// spares lists the empty spare files made ahead for direct POSTs.
+func (e *env) spares(t *testing.T) []string {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(e.data, "uploads"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, x := range ents {
+		if fi, err := x.Info(); err == nil && fi.Size() == 0 && strings.HasPrefix(x.Name(), directPrefix) {
+			out = append(out, x.Name())
+		}
+	}
+	return out
+}
+
+// After answering a direct POST the server makes the file the next one
+// uses, so receiving a photo starts without creating a file; a spare that
+// is not empty any more is not used.
+func TestDirectUsesSpareFiles(t *testing.T) {
+	e := newEnv(t, 0)
+	c := e.client("tok-rina")
+	post := func(data []byte) {
+		t.Helper()
+		if r, _, err := c.createWith(shaOf(data), int64(len(data)), data); err != nil || r.status != 201 || r.header.Get(HeaderComplete) != "true" {
+			t.Fatalf("POST: %d %s %v", r.status, r.body, err)
+		}
+		e.checkBlob(t, data)
+	}
+	post(randBytes(t, 90<<10))
+	first := e.spares(t)
+	if len(first) != 1 {
+		t.Fatalf("spares after the first POST: %v", first)
+	}
+	post(randBytes(t, 90<<10))
+	second := e.spares(t)
+	if len(second) != 1 || second[0] == first[0] {
+		t.Fatalf("spares after the second POST: %v (before: %v); want the spare used and another made", second, first)
+	}
+	// Someone wrote into the spare: it is dropped, not used.
+	spare := filepath.Join(e.data, "uploads", second[0])
+	if err := os.WriteFile(spare, []byte("bukan kosong"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	post(randBytes(t, 90<<10))
+	if _, err := os.Stat(spare); !os.IsNotExist(err) {
+		t.Fatalf("the written spare is still there: %v", err)
+	}
+	if e.h.directs.Load() != 3 {
+		t.Fatalf("%d direct POSTs", e.h.directs.Load())
+	}
+}

@@ -59,7 +59,7 @@ func wantsDirect(r *http.Request, size int64) bool {
 // lock: concurrent POSTs of the same photo each write their own file, and
 // the blob store keeps one.
 func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha string, size int64, meta tusd.MetaData) {
-	tmp, err := os.CreateTemp(h.cfg.Dir, directPrefix+id+"-*")
+	tmp, err := h.tempFile()
 	if err != nil {
 		h.internal(w, r, err)
 		return
@@ -117,6 +117,51 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 	hd.Set("Upload-Offset", strconv.FormatInt(size, 10))
 	hd.Set(HeaderComplete, "true")
 	w.WriteHeader(http.StatusCreated)
+	// The client has its answer; make the file the next photo will use.
+	http.NewResponseController(w).Flush()
+	h.makeSpare()
+}
+
+// spareFiles is how many empty temporary files tempFile keeps made ahead.
+// Creating a file (allocating an inode) cost 0.1–0.7 ms on the disks
+// measured, up to a tenth of receiving a 1 MB photo; a direct POST opens
+// one made after an earlier answer was sent instead.
+const spareFiles = 4
+
+// tempFile opens an empty temporary file for a direct POST: a spare one
+// when there is one, else a new one.
+func (h *handler) tempFile() (*os.File, error) {
+	select {
+	case name := <-h.spare:
+		if f, err := os.OpenFile(name, os.O_WRONLY, 0); err == nil {
+			if fi, err := f.Stat(); err == nil && fi.Size() == 0 {
+				return f, nil
+			}
+			f.Close()
+			os.Remove(name)
+		}
+	default:
+	}
+	return os.CreateTemp(h.cfg.Dir, directPrefix+"*")
+}
+
+// makeSpare makes one spare temporary file if fewer than spareFiles are
+// waiting. Spares left when the server stops are removed at the next
+// start (sweepDirect).
+func (h *handler) makeSpare() {
+	if len(h.spare) >= spareFiles {
+		return
+	}
+	f, err := os.CreateTemp(h.cfg.Dir, directPrefix+"*")
+	if err != nil {
+		return
+	}
+	f.Close()
+	select {
+	case h.spare <- f.Name():
+	default:
+		os.Remove(f.Name())
+	}
 }
 
 // adopt turns the first n bytes of a direct POST, in the file name, into

@@ -130,6 +130,9 @@ type handler struct {
 	// POSTs that carried a whole photo and were received without tusd
 	// (direct.go); for tests.
 	directs atomic.Int64
+	// spare holds the names of empty temporary files made ahead for
+	// direct POSTs (tempFile).
+	spare chan string
 }
 
 type ctxKey struct{}
@@ -170,6 +173,7 @@ func New(cfg Config) (http.Handler, error) {
 		store:  newHashingStore(dir),
 		locker: memorylocker.New(),
 		log:    cfg.Log.With("component", "upload"),
+		spare:  make(chan string, spareFiles),
 	}
 	h.sweepDone(time.Now())
 	h.sweepDirect()
