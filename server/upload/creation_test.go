@@ -434,3 +434,124 @@ func TestDirectUsesSpareFiles(t *testing.T) {
 		t.Fatalf("%d direct POSTs", e.h.directs.Load())
 	}
 }
+
+// heldBody sends first, waits for release, then sends rest (or, when cut,
+// ends there as a dropped connection would).
+type heldBody struct {
+	first, rest []byte
+	cut         bool
+	sent        chan struct{}
+	release     chan struct{}
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	if len(b.first) > 0 {
+		n := copy(p, b.first)
+		b.first = b.first[n:]
+		if len(b.first) == 0 {
+			close(b.sent)
+		}
+		return n, nil
+	}
+	<-b.release
+	if b.cut {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if len(b.rest) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.rest)
+	b.rest = b.rest[n:]
+	return n, nil
+}
+
+// noHashers waits (briefly) until no hashing goroutine is left.
+func noHashers(t *testing.T) {
+	t.Helper()
+	for i := 0; hashers.Load() != 0; i++ {
+		if i == 200 {
+			t.Fatalf("%d hashing goroutines left", hashers.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A whole photo that another POST stores while this one is still
+// arriving: this one finishes as "complete" (or, cut, keeps nothing),
+// nothing is left in the uploads folder and no hashing goroutine stays.
+func TestDirectPhotoStoredMeanwhile(t *testing.T) {
+	for _, cut := range []bool{false, true} {
+		e := newEnv(t, 0)
+		data := randBytes(t, 400<<10)
+		sha := shaOf(data)
+		body := &heldBody{first: data[:100<<10], rest: data[100<<10:], cut: cut, sent: make(chan struct{}), release: make(chan struct{})}
+		req, _ := http.NewRequest("POST", e.srv.URL+base, body)
+		req.ContentLength = int64(len(data))
+		req.Header.Set("Authorization", "Bearer tok-rina")
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
+		req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		type answer struct {
+			status   int
+			complete string
+		}
+		done := make(chan answer, 1)
+		go func() {
+			res, err := e.srv.Client().Do(req)
+			if err != nil {
+				done <- answer{status: -1}
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			done <- answer{res.StatusCode, res.Header.Get(HeaderComplete)}
+		}()
+		<-body.sent
+		if r, _, err := e.client("tok-rina").createWith(sha, int64(len(data)), data); err != nil || r.status != 201 || r.header.Get(HeaderComplete) != "true" {
+			t.Fatalf("cut %v: the other POST: %d %s %v", cut, r.status, r.body, err)
+		}
+		close(body.release)
+		a := <-done
+		if !cut && (a.status != 201 || a.complete != "true") {
+			t.Fatalf("the held POST: %d %q", a.status, a.complete)
+		}
+		e.stop() // every request has been handled
+		e.checkBlob(t, data)
+		if p := e.partials(t); len(p) != 0 {
+			t.Fatalf("cut %v: upload files left: %v", cut, p)
+		}
+		noHashers(t)
+	}
+}
+
+// A disk that fails while a whole photo arrives (here: full) answers 500,
+// which the client retries, keeps nothing and stores nothing.
+func TestDirectDiskFull(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	e := newEnv(t, 0)
+	full := filepath.Join(e.data, "uploads", directPrefix+"full")
+	if err := os.Symlink("/dev/full", full); err != nil {
+		t.Fatal(err)
+	}
+	e.h.spare <- full // the next direct POST writes to a full disk
+	data := randBytes(t, 300<<10)
+	r, _, err := e.client("tok-rina").createWith(shaOf(data), int64(len(data)), data)
+	if err != nil || r.status != http.StatusInternalServerError || r.errCode() != "internal" {
+		t.Fatalf("POST on a full disk: %d %s %v", r.status, r.body, err)
+	}
+	if e.blobs.Has(shaOf(data)) || len(e.partials(t)) != 0 {
+		t.Fatalf("left: blob %v, %v", e.blobs.Has(shaOf(data)), e.partials(t))
+	}
+	if _, err := os.Lstat(full); !os.IsNotExist(err) {
+		t.Fatalf("the failed file is still there: %v", err)
+	}
+	noHashers(t)
+	// The disk has room again: the same POST stores the photo.
+	if r, _, err := e.client("tok-rina").createWith(shaOf(data), int64(len(data)), data); err != nil || r.status != 201 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("POST again: %d %s %v", r.status, r.body, err)
+	}
+	e.checkBlob(t, data)
+}

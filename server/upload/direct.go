@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -71,14 +73,23 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 		}
 	}
 	p := newPipeHash()
-	n, err := p.copy(tmp, 0, r.Body)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	defer p.finish() // also when MoveFileWhile never asks for the digest
+	body := &deadlineReader{r: r.Body, rc: http.NewResponseController(w)}
+	n, rerr, werr := p.copy(tmp, 0, body)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
 	}
-	if err != nil || n != size {
-		// Cut short (or a write failed): keep what arrived as a tus upload.
-		hs := p.finish()
-		h.adopt(user, id, name, n, size, meta, hs, p.hashed, err)
+	if werr != nil {
+		// The disk failed (full, gone): nothing of it is kept.
+		p.finish()
+		remove()
+		h.internal(w, r, fmt.Errorf("receive photo %s: %w", sha, werr))
+		return
+	}
+	if rerr != nil || n != size {
+		// Cut short: keep what arrived as a tus upload.
+		h.adopt(user, id, name, n, size, meta, p.finish(), p.hashed, rerr)
+		writeError(w, r, http.StatusBadRequest, "incomplete", "the photo's bytes stopped short; POST it again to send the rest")
 		return
 	}
 	// The hasher finishes while the file is fsynced.
@@ -177,6 +188,10 @@ func (h *handler) adopt(user, id, name string, n, size int64, meta tusd.MetaData
 		drop("nothing arrived", rerr)
 		return
 	}
+	if h.cfg.Blobs.Has(meta["sha256"]) {
+		drop("the photo is stored", nil) // another POST of it finished
+		return
+	}
 	mu := &h.creating[stripe(id)]
 	mu.Lock()
 	defer mu.Unlock()
@@ -203,6 +218,22 @@ func (h *handler) adopt(user, id, name string, n, size int64, meta tusd.MetaData
 		h.store.put(id, &hashState{h: hs, off: n, file: now})
 	}
 	h.log.Info("photo upload cut short; kept for resuming", "upload", id, "owner", user, "bytes", n, "size", size, "err", rerr)
+}
+
+// readTimeout bounds each read of a direct POST's body, as tusd's
+// NetworkTimeout does for its requests: a peer that stopped sending frees
+// the handler, its file and its buffers (what arrived is adopted).
+const readTimeout = 60 * time.Second
+
+// deadlineReader renews the connection's read deadline before each read.
+type deadlineReader struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	d.rc.SetReadDeadline(time.Now().Add(readTimeout))
+	return d.r.Read(p)
 }
 
 // sweepDirect removes the temporary files of direct POSTs that a stopped

@@ -5,6 +5,8 @@ import (
 	"hash"
 	"io"
 	"os"
+	"sync"
+	"sync/atomic"
 )
 
 // pipeHash copies a request's bytes into a file and hashes them on a
@@ -18,6 +20,7 @@ type pipeHash struct {
 	todo   chan piece
 	free   chan *[]byte
 	done   chan struct{}
+	finish func() hash.Hash // see finish1; safe to call more than once
 }
 
 type piece struct {
@@ -29,13 +32,19 @@ type piece struct {
 // flight: the hasher may lag the receive loop by that much.
 const pipeDepth = 4
 
+// hashers counts the hashing goroutines alive (tests: none may be left).
+var hashers atomic.Int64
+
 func newPipeHash() *pipeHash {
 	p := &pipeHash{h: sha256.New(), todo: make(chan piece, pipeDepth), free: make(chan *[]byte, pipeDepth), done: make(chan struct{})}
+	p.finish = sync.OnceValue(p.finish1)
 	for range pipeDepth {
 		p.free <- chunkPool.Get().(*[]byte)
 	}
+	hashers.Add(1)
 	go func() {
 		defer close(p.done)
+		defer hashers.Add(-1)
 		for pc := range p.todo {
 			p.h.Write((*pc.buf)[:pc.n])
 			p.free <- pc.buf
@@ -45,10 +54,10 @@ func newPipeHash() *pipeHash {
 }
 
 // copy writes what r gives into f, from f's offset off, until r ends, and
-// returns the bytes written. Like teeCounter.WriteTo, an early end of r
+// returns the bytes written, and the error of reading (rerr) or of writing
+// (werr) that stopped it. Like teeCounter.WriteTo, an early end of r
 // (io.ErrUnexpectedEOF) is no error: the caller compares the count.
-func (p *pipeHash) copy(f *os.File, off int64, r io.Reader) (int64, error) {
-	var written int64
+func (p *pipeHash) copy(f *os.File, off int64, r io.Reader) (written int64, rerr, werr error) {
 	for {
 		bp := <-p.free
 		n, rerr := io.ReadFull(r, *bp)
@@ -60,7 +69,7 @@ func (p *pipeHash) copy(f *os.File, off int64, r io.Reader) (int64, error) {
 			}
 			if werr != nil {
 				p.free <- bp
-				return written, werr
+				return written, nil, werr
 			}
 			startWriteback(f, off+written-int64(m), int64(m))
 			p.hashed += int64(n)
@@ -69,18 +78,19 @@ func (p *pipeHash) copy(f *os.File, off int64, r io.Reader) (int64, error) {
 			p.free <- bp
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			return written, nil
+			return written, nil, nil
 		}
 		if rerr != nil {
-			return written, rerr
+			return written, rerr, nil
 		}
 	}
 }
 
-// finish waits for the hasher and returns the hash of every byte copy
-// handed to it (p.hashed of them); the buffers go back to the pool. Call
-// it once, after the last copy.
-func (p *pipeHash) finish() hash.Hash {
+// finish1 (called through p.finish, once) waits for the hasher and returns
+// the hash of every byte copy handed to it (p.hashed of them); the buffers
+// go back to the pool. Every pipeHash must be finished, or its goroutine
+// and buffers stay.
+func (p *pipeHash) finish1() hash.Hash {
 	close(p.todo)
 	<-p.done
 	for range pipeDepth {

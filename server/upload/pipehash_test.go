@@ -18,11 +18,11 @@ func TestPipeHashCopy(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := newPipeHash()
-		n, err := p.copy(f, 0, &pieces{b: data, step: 9999, err: end})
+		n, rerr, werr := p.copy(f, 0, &pieces{b: data, step: 9999, err: end})
 		f.Close()
 		h := p.finish()
-		if end == errBoom && err != errBoom || end != errBoom && err != nil {
-			t.Fatalf("%v: err %v", end, err)
+		if end == errBoom && rerr != errBoom || end != errBoom && rerr != nil || werr != nil {
+			t.Fatalf("%v: read error %v, write error %v", end, rerr, werr)
 		}
 		got, _ := os.ReadFile(f.Name())
 		if n != int64(len(data)) || p.hashed != n || string(got) != string(data) {
@@ -44,9 +44,13 @@ func TestPipeHashWriteFails(t *testing.T) {
 	}
 	f.Close() // every write fails
 	p := newPipeHash()
-	n, err := p.copy(f, 0, &pieces{b: data, step: writeBuf, err: io.EOF})
+	n, rerr, werr := p.copy(f, 0, &pieces{b: data, step: writeBuf, err: io.EOF})
 	p.finish()
-	if err == nil || n != 0 || p.hashed != 0 {
-		t.Fatalf("wrote %d, hashed %d, err %v", n, p.hashed, err)
+	if werr == nil || rerr != nil || n != 0 || p.hashed != 0 {
+		t.Fatalf("wrote %d, hashed %d, write error %v, read error %v", n, p.hashed, werr, rerr)
+	}
+	p.finish() // again: harmless
+	if hashers.Load() != 0 {
+		t.Fatalf("%d hashing goroutines left", hashers.Load())
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,6 +90,10 @@ type env struct {
 	srv     *httptest.Server
 	h       *handler // the handler started last
 	maxSize int64
+	busy    atomic.Int64 // requests being handled
+	// reading, when set, is taken by the next PATCH and closed when the
+	// handler first reads its body.
+	reading atomic.Pointer[chan struct{}]
 }
 
 func newEnv(t testing.TB, maxSize int64) *env {
@@ -120,9 +125,42 @@ func (e *env) start(t testing.TB) {
 	}
 	e.h = h.(*handler)
 	mux := http.NewServeMux()
-	mux.Handle(base, h)
+	mux.Handle(base, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.busy.Add(1)
+		defer e.busy.Add(-1)
+		if r.Method == http.MethodPatch {
+			if c := e.reading.Swap(nil); c != nil {
+				r.Body = &firstRead{ReadCloser: r.Body, c: *c}
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
+}
+
+// firstRead closes c at its first Read.
+type firstRead struct {
+	io.ReadCloser
+	c    chan struct{}
+	once sync.Once
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	f.once.Do(func() { close(f.c) })
+	return f.ReadCloser.Read(p)
+}
+
+// idle waits until the server has handled every request it got (a request
+// whose client is gone may still be running).
+func (e *env) idle(t *testing.T) {
+	t.Helper()
+	for i := 0; e.busy.Load() != 0; i++ {
+		if i == 500 {
+			t.Fatalf("%d requests still being handled", e.busy.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // stop "kills" the server: connections are cut and the handler is dropped.
