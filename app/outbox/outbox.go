@@ -416,6 +416,14 @@ func (ob *Outbox) flushLocked() error {
 	}
 	err := ob.st.Update(func(tx *store.Txn) error {
 		for id, it := range ob.pend {
+			// An item deleted meanwhile (its account removed: Forget)
+			// stays deleted.
+			if ok, err := tx.Has(ob.pre + keyItem + id); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.SetJSON(ob.pre+keyItem+id, it); err != nil {
 				return err
 			}

@@ -3,6 +3,9 @@ package outbox
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/warta-news/warta/app/ids"
 
 	sstore "github.com/warta-news/warta/server/store"
 )
@@ -141,5 +144,34 @@ func TestOutcomeNotWrittenOverANewerWrite(t *testing.T) {
 	}
 	if it, _ := ob.Item(id); it.State != StateQueued {
 		t.Fatalf("Item: %s", it.State)
+	}
+}
+
+// An account removed while outcomes wait to be written (Forget while Run
+// still holds them) stays removed: the flush brings no record back.
+func TestOutcomeNotWrittenAfterForget(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	s.user("rina", sstore.RoleReporter)
+	d := newDesk(t, s.url())
+	d.login("rina")
+	ph := d.importPhotos(noiseJPEGs(t, 1, 10)...)
+	a := d.newArticle("Akun dihapus", ph...)
+	account := ids.New(time.Now())
+	ob := New(d.st, d.client, d.arts, d.pics, Options{Account: account})
+	if err := ob.Enqueue([]string{a.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.updateLater("p-"+ph[0], func(x *Item) error { x.State = StateDone; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := Forget(d.st, account); err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := d.st.Keys(prefix(account)); err != nil || len(keys) != 0 {
+		t.Fatalf("records after Forget and a flush: %v %v", keys, err)
 	}
 }
