@@ -46,6 +46,8 @@ type Store struct {
 	// rename moves a verified file into place in MoveFile (os.Rename; tests
 	// replace it to simulate a source on another file system).
 	rename func(oldpath, newpath string) error
+	// syncDir fsyncs a folder (the function syncDir; tests watch it).
+	syncDir func(dir string) error
 	// fanned[i] is set once the store's folder was fsynced while the
 	// fan-out folder %02x of i existed: from then on its entry is durable
 	// and a blob moved into it needs only that folder fsynced.
@@ -74,7 +76,7 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("open blobs %s: %w", dir, err)
 	}
-	s := &Store{dir: abs, rename: os.Rename}
+	s := &Store{dir: abs, rename: os.Rename, syncDir: syncDir}
 	// The 256 fan-out folders are made up front (once in the store's life;
 	// a check of each at every start), so that no upload waits for a
 	// mkdir and an fsync of the store's folder. One that cannot be made
@@ -227,11 +229,10 @@ func (s *Store) MoveFileKnown(sha, srcPath string, known *Digest) (reread bool, 
 }
 
 // MoveFileThen is MoveFileKnown that runs then (when not nil) once the blob
-// is in place, while the folder's fsync is under way, and returns when both
-// are done; then's error is returned. A caller that records the blob in a
-// database (another fsync) waits for the two syncs side by side instead of
-// one after the other. then also runs when the blob existed already; it
-// does not run when the move failed.
+// is in place and its folder fsynced, so that a database record then makes
+// never claims a blob a power cut could take back; then's error is
+// returned. then also runs when the blob existed already; it does not run
+// when the move failed.
 func (s *Store) MoveFileThen(sha, srcPath string, known *Digest, then func() error) (reread bool, err error) {
 	return s.MoveFileWhile(sha, srcPath, func() *Digest { return known }, then)
 }
@@ -310,11 +311,10 @@ func (s *Store) MoveFileWhile(sha, srcPath string, known func() *Digest, then fu
 		}
 		return true, then()
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { s.syncDirs(sha) })
-	err = then()
-	wg.Wait()
-	return reread, err
+	// The blob's name is durable before then records it: a database
+	// that says "stored" after a power cut must not be wrong.
+	s.syncDirs(sha)
+	return reread, then()
 }
 
 // knownOK reports whether known proves that the open file f holds the
@@ -347,13 +347,13 @@ func hashFile(f *os.File) (string, error) {
 func (s *Store) syncDirs(sha string) {
 	i := fanIndex(sha)
 	if s.fanned[i].Load() {
-		syncDir(filepath.Join(s.dir, sha[:2]))
+		s.syncDir(filepath.Join(s.dir, sha[:2]))
 		return
 	}
 	// Both at once: the file system commits them together.
 	var wg sync.WaitGroup
-	wg.Go(func() { syncDir(filepath.Join(s.dir, sha[:2])) })
-	if syncDir(s.dir) == nil {
+	wg.Go(func() { s.syncDir(filepath.Join(s.dir, sha[:2])) })
+	if s.syncDir(s.dir) == nil {
 		s.fanned[i].Store(true)
 	}
 	wg.Wait()

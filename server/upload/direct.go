@@ -33,8 +33,8 @@ import (
 // arrive (pipeHash: on a goroutine of their own, so the hashing overlaps with
 // receiving and with the fsync). When all arrived and they
 // hash to the photo's sha256, the file becomes the blob exactly as a tusd
-// upload does (Blobs.MoveFileThen: fsync, rename, folder fsync beside the
-// database record) and the answer is tusd's for a POST that completed its
+// upload does (Blobs.MoveFileWhile: fsync, rename, folder fsync, then
+// the database record) and the answer is tusd's for a POST that completed its
 // upload: 201, Location, Upload-Offset = Upload-Length, Photo-Complete.
 //
 // When the body stops short (the connection was cut), what arrived is not

@@ -497,9 +497,8 @@ func (h *handler) finish(ctx context.Context, info tusd.FileInfo) error {
 	bin := filepath.Join(h.cfg.Dir, id)
 	// The hash taken while the bytes arrived, when it provably covers
 	// the whole file; otherwise MoveFileKnown reads the file.
-	// The blob is recorded while its folder is fsynced (MoveFileThen):
-	// the client hears "complete" only after both, and they cost one
-	// disk flush instead of two.
+	// The blob is recorded once its name is durable (MoveFileThen); the
+	// client hears "complete" only after both.
 	reread, err := h.cfg.Blobs.MoveFileThen(sha, bin, h.store.digest(id, bin, info.Size), func() error {
 		if err := h.cfg.Recorder.AddBlob(ctx, sha, info.Size); err != nil {
 			return fmt.Errorf("%w: %w", errRecord, err)
