@@ -530,4 +530,13 @@ func TestOpenMakesFanFolders(t *testing.T) {
 	if err := s2.Put(sha, bytes.NewReader(data)); err != nil || !s2.Has(sha) {
 		t.Fatalf("a blob elsewhere: %v", err)
 	}
+	for i := 0; ; i++ {
+		data = fmt.Appendf(nil, "foto %d", i)
+		if sha = shaOf(data); strings.HasPrefix(sha, "7f") {
+			break
+		}
+	}
+	if err := s2.Put(sha, bytes.NewReader(data)); err == nil || s2.Has(sha) {
+		t.Fatalf("a blob for the blocked folder: %v", err)
+	}
 }
