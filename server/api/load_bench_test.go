@@ -50,8 +50,9 @@ const (
 //
 //  1. PUT the new article (baseRev 0, ~3 KB TipTap body with two figures);
 //     the answer says "waiting" with both photos missing;
-//  2. upload both photos (~200 KB each, distinct bytes) over tus: POST
-//     creates, one PATCH sends everything and answers Photo-Complete;
+//  2. upload both photos (~200 KB each, distinct bytes) over tus, as the
+//     app does: one POST creates the upload, carries the whole photo and
+//     answers Photo-Complete;
 //  3. PUT the article again (baseRev 1): rev 2, "received";
 //  4. GET /changes once from the client's cursor.
 //
@@ -359,38 +360,24 @@ func (c *lbClient) push(ctx context.Context, w *lbWork, doc map[string]any, base
 	return nil
 }
 
-// upload sends photo k over tus: POST creates, one PATCH sends it all.
+// upload sends photo k over tus as the app does: one POST that creates the
+// upload and carries the whole photo (creation-with-upload) and answers
+// Photo-Complete.
 func (c *lbClient) upload(ctx context.Context, w *lbWork, k int, base []byte) error {
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	head := w.head[k]
+	body := io.MultiReader(bytes.NewReader(head[:]), bytes.NewReader(base[len(head):]))
 	r, err := c.do(ctx, "POST", "/photos", map[string]string{
 		"Tus-Resumable":   "1.0.0",
 		"Upload-Length":   strconv.Itoa(lbPhotoSize),
 		"Upload-Metadata": "sha256 " + b64(w.sha[k]) + ",filename " + b64(fmt.Sprintf("foto-%d.jpg", k)) + ",article " + b64(w.id),
-	}, nil, 0)
-	if err != nil {
-		return err
-	}
-	loc := r.header.Get("Location")
-	if r.status != 201 || loc == "" || r.header.Get(upload.HeaderComplete) != "" {
-		return fmt.Errorf("tus create %s: %d %s (location %q)", w.sha[k], r.status, r.body, loc)
-	}
-	bu, _ := url.Parse(c.lb.url + "/")
-	lu, err := bu.Parse(loc)
-	if err != nil {
-		return fmt.Errorf("tus create: bad Location %q", loc)
-	}
-	head := w.head[k]
-	body := io.MultiReader(bytes.NewReader(head[:]), bytes.NewReader(base[len(head):]))
-	r, err = c.do(ctx, "PATCH", lu.String(), map[string]string{
-		"Tus-Resumable": "1.0.0",
-		"Content-Type":  "application/offset+octet-stream",
-		"Upload-Offset": "0",
+		"Content-Type":    "application/offset+octet-stream",
 	}, body, lbPhotoSize)
 	if err != nil {
 		return err
 	}
-	if r.status != 204 || r.header.Get(upload.HeaderComplete) != "true" || r.header.Get("Upload-Offset") != strconv.Itoa(lbPhotoSize) {
-		return fmt.Errorf("tus PATCH %s: %d %s (offset %q)", w.sha[k], r.status, r.body, r.header.Get("Upload-Offset"))
+	if r.status != 201 || r.header.Get("Location") == "" || r.header.Get(upload.HeaderComplete) != "true" || r.header.Get("Upload-Offset") != strconv.Itoa(lbPhotoSize) {
+		return fmt.Errorf("tus POST %s: %d %s (offset %q)", w.sha[k], r.status, r.body, r.header.Get("Upload-Offset"))
 	}
 	return nil
 }
