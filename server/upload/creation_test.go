@@ -555,3 +555,45 @@ func TestDirectDiskFull(t *testing.T) {
 	}
 	e.checkBlob(t, data)
 }
+
+// A client that stops sending in the middle of a whole photo (a hotspot
+// that froze) is answered 408 after the read timeout, which the client
+// retries; what arrived is kept, and the retry sends only the rest.
+func TestDirectStalledBody(t *testing.T) {
+	e := newEnv(t, 0)
+	e.h.readTimeout = 300 * time.Millisecond
+	data := randBytes(t, 600<<10)
+	sha := shaOf(data)
+	body := &heldBody{first: data[:300<<10], rest: data[300<<10:], sent: make(chan struct{}), release: make(chan struct{})}
+	defer close(body.release)
+	req, _ := http.NewRequest("POST", e.srv.URL+base, body)
+	req.ContentLength = int64(len(data))
+	req.Header.Set("Authorization", "Bearer tok-rina")
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
+	req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("stalled POST: %d", res.StatusCode)
+	}
+	e.idle(t)
+	kept := e.uploadSize(t, uploadID("rina", sha))
+	if kept <= 0 || kept > 300<<10 {
+		t.Fatalf("%d bytes kept of the stalled POST", kept)
+	}
+	noHashers(t)
+	// The client POSTs the photo again: only the rest is written.
+	r, _, err := e.client("tok-rina").createWith(sha, int64(len(data)), data)
+	if err != nil || r.status != 201 || r.header.Get(HeaderComplete) != "true" {
+		t.Fatalf("POST again: %d %s %v", r.status, r.body, err)
+	}
+	e.checkBlob(t, data)
+	if e.h.fast.Load() != 1 || e.h.reread.Load() != 0 {
+		t.Errorf("finishes: %d fast, %d reread", e.h.fast.Load(), e.h.reread.Load())
+	}
+}

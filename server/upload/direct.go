@@ -74,7 +74,7 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 	}
 	p := newPipeHash()
 	defer p.finish() // also when MoveFileWhile never asks for the digest
-	body := &deadlineReader{r: r.Body, rc: http.NewResponseController(w)}
+	body := &deadlineReader{r: r.Body, rc: http.NewResponseController(w), d: h.readTimeout}
 	n, rerr, werr := p.copy(tmp, 0, body)
 	if cerr := tmp.Close(); werr == nil {
 		werr = cerr
@@ -89,7 +89,9 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 	if rerr != nil || n != size {
 		// Cut short: keep what arrived as a tus upload.
 		h.adopt(user, id, name, n, size, meta, p.finish(), p.hashed, rerr)
-		writeError(w, r, http.StatusBadRequest, "incomplete", "the photo's bytes stopped short; POST it again to send the rest")
+		// Mostly nobody hears this (the connection is gone); a client
+		// that stalled past readTimeout does, and may go on.
+		writeError(w, r, http.StatusRequestTimeout, "incomplete", "the photo's bytes stopped short; POST it again to send the rest")
 		return
 	}
 	// The hasher finishes while the file is fsynced.
@@ -220,19 +222,22 @@ func (h *handler) adopt(user, id, name string, n, size int64, meta tusd.MetaData
 	h.log.Info("photo upload cut short; kept for resuming", "upload", id, "owner", user, "bytes", n, "size", size, "err", rerr)
 }
 
-// readTimeout bounds each read of a direct POST's body, as tusd's
-// NetworkTimeout does for its requests: a peer that stopped sending frees
-// the handler, its file and its buffers (what arrived is adopted).
+// readTimeout (handler.readTimeout) bounds each read of a direct POST's
+// body, as tusd's NetworkTimeout does for its requests: a peer that stopped
+// sending frees the handler, its file and its buffers (what arrived is
+// adopted).
 const readTimeout = 60 * time.Second
 
-// deadlineReader renews the connection's read deadline before each read.
+// deadlineReader renews the connection's read deadline (d from now) before
+// each read.
 type deadlineReader struct {
 	r  io.Reader
 	rc *http.ResponseController
+	d  time.Duration
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
-	d.rc.SetReadDeadline(time.Now().Add(readTimeout))
+	d.rc.SetReadDeadline(time.Now().Add(d.d))
 	return d.r.Read(p)
 }
 

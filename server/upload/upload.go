@@ -133,6 +133,9 @@ type handler struct {
 	// spare holds the names of empty temporary files made ahead for
 	// direct POSTs (tempFile).
 	spare chan string
+	// readTimeout bounds each read of a direct POST's body (tests
+	// shorten it).
+	readTimeout time.Duration
 }
 
 type ctxKey struct{}
@@ -174,6 +177,8 @@ func New(cfg Config) (http.Handler, error) {
 		locker: memorylocker.New(),
 		log:    cfg.Log.With("component", "upload"),
 		spare:  make(chan string, spareFiles),
+
+		readTimeout: readTimeout,
 	}
 	h.sweepDone(time.Now())
 	h.sweepDirect()
