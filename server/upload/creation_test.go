@@ -16,6 +16,19 @@ import (
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 )
 
+// wholePOST is rina's POST of the photo sha (size bytes) whose body, read
+// from body, is the whole photo (creation-with-upload).
+func (e *env) wholePOST(sha string, size int64, body io.Reader) *http.Request {
+	req, _ := http.NewRequest("POST", e.srv.URL+base, body)
+	req.ContentLength = size
+	req.Header.Set("Authorization", "Bearer tok-rina")
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Length", strconv.FormatInt(size, 10))
+	req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	return req
+}
+
 // createWith POSTs a new upload carrying chunk, the photo's first bytes
 // (tus creation-with-upload); the location is returned as a path.
 func (c *client) createWith(sha string, size int64, chunk []byte) (resp, string, error) {
@@ -268,14 +281,8 @@ func TestCreationWithUploadSlowBody(t *testing.T) {
 	e := newEnv(t, 0)
 	data := randBytes(t, 200<<10)
 	sha := shaOf(data)
-	body := &slowBody{first: data[:50<<10], sent: make(chan struct{}), release: make(chan struct{})}
-	req, _ := http.NewRequest("POST", e.srv.URL+base, body)
-	req.ContentLength = int64(len(data))
-	req.Header.Set("Authorization", "Bearer tok-rina")
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
-	req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
-	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	body := &heldBody{first: data[:50<<10], cut: true, sent: make(chan struct{}), release: make(chan struct{})}
+	req := e.wholePOST(sha, int64(len(data)), body)
 	errc := make(chan error, 1)
 	go func() {
 		res, err := e.srv.Client().Do(req)
@@ -435,36 +442,6 @@ func TestDirectUsesSpareFiles(t *testing.T) {
 	}
 }
 
-// heldBody sends first, waits for release, then sends rest (or, when cut,
-// ends there as a dropped connection would).
-type heldBody struct {
-	first, rest []byte
-	cut         bool
-	sent        chan struct{}
-	release     chan struct{}
-}
-
-func (b *heldBody) Read(p []byte) (int, error) {
-	if len(b.first) > 0 {
-		n := copy(p, b.first)
-		b.first = b.first[n:]
-		if len(b.first) == 0 {
-			close(b.sent)
-		}
-		return n, nil
-	}
-	<-b.release
-	if b.cut {
-		return 0, io.ErrUnexpectedEOF
-	}
-	if len(b.rest) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, b.rest)
-	b.rest = b.rest[n:]
-	return n, nil
-}
-
 // noHashers waits (briefly) until no hashing goroutine is left.
 func noHashers(t *testing.T) {
 	t.Helper()
@@ -485,13 +462,7 @@ func TestDirectPhotoStoredMeanwhile(t *testing.T) {
 		data := randBytes(t, 400<<10)
 		sha := shaOf(data)
 		body := &heldBody{first: data[:100<<10], rest: data[100<<10:], cut: cut, sent: make(chan struct{}), release: make(chan struct{})}
-		req, _ := http.NewRequest("POST", e.srv.URL+base, body)
-		req.ContentLength = int64(len(data))
-		req.Header.Set("Authorization", "Bearer tok-rina")
-		req.Header.Set("Tus-Resumable", "1.0.0")
-		req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
-		req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
-		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		req := e.wholePOST(sha, int64(len(data)), body)
 		type answer struct {
 			status   int
 			complete string
@@ -525,37 +496,6 @@ func TestDirectPhotoStoredMeanwhile(t *testing.T) {
 	}
 }
 
-// A disk that fails while a whole photo arrives (here: full) answers 500,
-// which the client retries, keeps nothing and stores nothing.
-func TestDirectDiskFull(t *testing.T) {
-	if _, err := os.Stat("/dev/full"); err != nil {
-		t.Skip("no /dev/full on this system")
-	}
-	e := newEnv(t, 0)
-	full := filepath.Join(e.data, "uploads", directPrefix+"full")
-	if err := os.Symlink("/dev/full", full); err != nil {
-		t.Fatal(err)
-	}
-	e.h.spare <- full // the next direct POST writes to a full disk
-	data := randBytes(t, 300<<10)
-	r, _, err := e.client("tok-rina").createWith(shaOf(data), int64(len(data)), data)
-	if err != nil || r.status != http.StatusInternalServerError || r.errCode() != "internal" {
-		t.Fatalf("POST on a full disk: %d %s %v", r.status, r.body, err)
-	}
-	if e.blobs.Has(shaOf(data)) || len(e.partials(t)) != 0 {
-		t.Fatalf("left: blob %v, %v", e.blobs.Has(shaOf(data)), e.partials(t))
-	}
-	if _, err := os.Lstat(full); !os.IsNotExist(err) {
-		t.Fatalf("the failed file is still there: %v", err)
-	}
-	noHashers(t)
-	// The disk has room again: the same POST stores the photo.
-	if r, _, err := e.client("tok-rina").createWith(shaOf(data), int64(len(data)), data); err != nil || r.status != 201 || r.header.Get(HeaderComplete) != "true" {
-		t.Fatalf("POST again: %d %s %v", r.status, r.body, err)
-	}
-	e.checkBlob(t, data)
-}
-
 // A client that stops sending in the middle of a whole photo (a hotspot
 // that froze) is answered 408 after the read timeout, which the client
 // retries; what arrived is kept, and the retry sends only the rest.
@@ -566,13 +506,7 @@ func TestDirectStalledBody(t *testing.T) {
 	sha := shaOf(data)
 	body := &heldBody{first: data[:300<<10], rest: data[300<<10:], sent: make(chan struct{}), release: make(chan struct{})}
 	defer close(body.release)
-	req, _ := http.NewRequest("POST", e.srv.URL+base, body)
-	req.ContentLength = int64(len(data))
-	req.Header.Set("Authorization", "Bearer tok-rina")
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	req.Header.Set("Upload-Length", strconv.Itoa(len(data)))
-	req.Header.Set("Upload-Metadata", "sha256 "+b64(sha))
-	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	req := e.wholePOST(sha, int64(len(data)), body)
 	res, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

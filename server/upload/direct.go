@@ -81,7 +81,6 @@ func (h *handler) direct(w http.ResponseWriter, r *http.Request, user, id, sha s
 	}
 	if werr != nil {
 		// The disk failed (full, gone): nothing of it is kept.
-		p.finish()
 		remove()
 		h.internal(w, r, fmt.Errorf("receive photo %s: %w", sha, werr))
 		return

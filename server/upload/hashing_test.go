@@ -209,7 +209,7 @@ func TestCutPatchKeepsAConsistentHash(t *testing.T) {
 	data := randBytes(t, 1<<20)
 	const chunk = 256 << 10
 	_, loc, _ := c.create(shaOf(data), int64(len(data)), "")
-	body := &slowBody{first: data[:chunk/2], sent: make(chan struct{}), release: make(chan struct{})}
+	body := &heldBody{first: data[:chunk/2], cut: true, sent: make(chan struct{}), release: make(chan struct{})}
 	reading := make(chan struct{})
 	e.reading.Store(&reading)
 	req, _ := newPatch(e.srv.URL+loc, body, 0, chunk)

@@ -638,24 +638,34 @@ func TestConnectionCutMidPatch(t *testing.T) {
 	e.checkBlob(t, data)
 }
 
-// slowBody yields first, then blocks until release is closed.
-type slowBody struct {
-	first   []byte
-	sent    chan struct{}
-	release chan struct{}
+// heldBody sends first, waits for release, then sends rest (or, when cut,
+// ends there as a dropped connection would).
+type heldBody struct {
+	first, rest []byte
+	cut         bool
+	sent        chan struct{}
+	release     chan struct{}
 }
 
-func (s *slowBody) Read(p []byte) (int, error) {
-	if len(s.first) > 0 {
-		n := copy(p, s.first)
-		s.first = s.first[n:]
-		if len(s.first) == 0 {
-			close(s.sent)
+func (b *heldBody) Read(p []byte) (int, error) {
+	if len(b.first) > 0 {
+		n := copy(p, b.first)
+		b.first = b.first[n:]
+		if len(b.first) == 0 {
+			close(b.sent)
 		}
 		return n, nil
 	}
-	<-s.release
-	return 0, io.ErrUnexpectedEOF
+	<-b.release
+	if b.cut {
+		return 0, io.ErrUnexpectedEOF
+	}
+	if len(b.rest) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.rest)
+	b.rest = b.rest[n:]
+	return n, nil
 }
 
 func TestServerKilledMidUpload(t *testing.T) {
@@ -668,7 +678,7 @@ func TestServerKilledMidUpload(t *testing.T) {
 		t.Fatal(r.status)
 	}
 	// A PATCH is half-way through the second chunk when the server dies.
-	body := &slowBody{first: data[chunk : chunk+chunk/2], sent: make(chan struct{}), release: make(chan struct{})}
+	body := &heldBody{first: data[chunk : chunk+chunk/2], cut: true, sent: make(chan struct{}), release: make(chan struct{})}
 	req, _ := http.NewRequest("PATCH", e.srv.URL+loc, body)
 	req.ContentLength = chunk
 	req.Header.Set("Authorization", "Bearer tok-rina")
